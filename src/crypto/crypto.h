@@ -76,6 +76,8 @@ SR_MUST_CHECK sr crypto_hmac_md5(const void *key, size_t key_len, const void *da
 typedef struct crypto_hmac_ctx crypto_hmac_ctx;
 /* A keyed HMAC template that can be reused many times cheaply (per-message
  * signing): crypto_hmac_start copies the keyed state. */
+/* crypto_hmac_new returns a context already started (ready for update);
+ * after crypto_hmac_finish, call crypto_hmac_start before the next message. */
 SR_MUST_CHECK sr crypto_hmac_new(crypto_hash_alg alg, const void *key, size_t key_len,
                                  crypto_hmac_ctx **out);
 SR_MUST_CHECK sr crypto_hmac_start(crypto_hmac_ctx *ctx); /* reset to keyed state */
@@ -110,7 +112,23 @@ typedef enum crypto_cipher_alg {
 SR_MUST_CHECK sr crypto_cipher(crypto_cipher_alg alg, bool encrypt, const uint8_t *key,
                                const uint8_t *iv, const void *in, void *out, size_t len);
 
-/* CRC-32 (IEEE 802.3, as NTLMv1 signing uses), no OpenSSL needed. */
+/* AES with ciphertext stealing, Kerberos style (RFC 3962 section 5, i.e.
+ * CBC-CS3: the last two blocks are always swapped). key_len is 16 (AES-128)
+ * or 32 (AES-256); iv is 16 bytes or NULL for all-zero and is not updated;
+ * len >= 16 (exactly 16 is plain one-block CBC). in == out is allowed. */
+SR_MUST_CHECK sr crypto_aes_cts(bool encrypt, const uint8_t *key, size_t key_len,
+                                const uint8_t *iv, const void *in, void *out, size_t len);
+
+/* PBKDF2 (RFC 8018) with HMAC-<alg> (SHA1 and SHA256 are what Kerberos
+ * RFC 3962 / RFC 8009 use; any crypto_hash_alg except MD4 works). No
+ * minimum-length/iteration policy is enforced: iterations >= 1, out_len >= 1. */
+SR_MUST_CHECK sr crypto_pbkdf2(crypto_hash_alg alg, const void *pass, size_t pass_len,
+                               const void *salt, size_t salt_len, uint32_t iterations,
+                               uint8_t *out, size_t out_len);
+
+/* CRC-32 (IEEE 802.3, as NTLMv1 signing uses), no OpenSSL needed.
+ * crypto_crc32(0, data, len) is the standard CRC-32 ("123456789" ->
+ * 0xCBF43926); to continue over more data pass the previous result as crc. */
 uint32_t crypto_crc32(uint32_t crc, const void *data, size_t len);
 
 #endif

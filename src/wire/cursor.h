@@ -87,10 +87,16 @@ SR_MUST_CHECK sr wire_writer_init_alloc(wire_writer *w, size_t initial_cap);
 /* Wipes and frees a growable writer's buffer; no-op for a fixed one. */
 void wire_writer_free(wire_writer *w);
 /* Hand the heap buffer to the caller (who must wipe+free it with free()
- * after use) and reset the writer. Fails if the writer failed or is fixed. */
+ * after use) and reset the writer. Fails if the writer failed (its code) or
+ * is fixed (SR_INVALID_PARAMETER). *out is never NULL on success, even for an
+ * empty writer. */
 SR_MUST_CHECK sr wire_writer_take(wire_writer *w, uint8_t **out, size_t *out_len);
 /* First failure, or SR_OK. */
 sr wire_writer_status(const wire_writer *w);
+/* Put the writer in the failed state with `code` (kept if it already failed;
+ * SR_OK is ignored). For layered builders (DER) that detect an error of
+ * their own, so that the sticky-failure rule holds for them too. */
+void wire_writer_fail(wire_writer *w, sr_code code);
 size_t wire_writer_len(const wire_writer *w);
 
 SR_MUST_CHECK sr wire_write_u8(wire_writer *w, uint8_t v);
@@ -105,6 +111,8 @@ SR_MUST_CHECK sr wire_write_zeros(wire_writer *w, size_t n);
 /* Reserve n bytes at the end (zeroed) and return their offset, to be filled
  * later with the wire_patch_* functions (e.g. NTLM offset fields). */
 SR_MUST_CHECK sr wire_reserve(wire_writer *w, size_t n, size_t *offset);
+/* Patching or inserting outside [0, len] is a caller bug: SR_INVALID_PARAMETER
+ * (sticky like every writer failure). */
 SR_MUST_CHECK sr wire_patch_u16le(wire_writer *w, size_t offset, uint16_t v);
 SR_MUST_CHECK sr wire_patch_u32le(wire_writer *w, size_t offset, uint32_t v);
 SR_MUST_CHECK sr wire_patch_bytes(wire_writer *w, size_t offset, const void *data, size_t n);
