@@ -59,6 +59,28 @@ static void set_error(const char *what) {
     if (g_error[0] == '\0') snprintf(g_error, sizeof g_error, "%s: %s", what, reason);
 }
 
+/* OpenSSL's own reason for a failed provider load is not informative
+ * ("provider_init ... name=legacy"), and the root cause sits at the front of
+ * the thread's error queue, behind the application's own errors. Say where
+ * the module was looked for instead. */
+static void set_legacy_load_error(void) {
+    const char *dir = secure_getenv("OPENSSL_MODULES");
+    const char *src = "OPENSSL_MODULES";
+    if (dir == NULL || dir[0] == '\0') {
+        /* "MODULESDIR: \"/usr/lib/.../ossl-modules\"" */
+        dir = OpenSSL_version(OPENSSL_MODULES_DIR);
+        src = "OpenSSL's built-in MODULESDIR";
+        const char *q = strchr(dir, '"');
+        if (q != NULL) dir = q + 1;
+    }
+    size_t n = strcspn(dir, "\"");
+    snprintf(g_error, sizeof g_error,
+             "OpenSSL legacy provider (MD4/RC4/DES) could not be loaded: no usable "
+             "legacy module in %.*s (from %s); install the OpenSSL legacy provider or "
+             "set OPENSSL_MODULES",
+             (int)(n > 300 ? 300 : n), dir, src);
+}
+
 static void do_init(void) {
     /* Keep our errors out of the application's error queue. */
     ERR_set_mark();
@@ -94,7 +116,7 @@ static void do_init(void) {
         return;
     }
     if (OSSL_PROVIDER_load(g_libctx, "legacy") == NULL) {
-        set_error("OpenSSL legacy provider (MD4/RC4/DES) could not be loaded");
+        set_legacy_load_error();
         g_legacy_status = SR_CRYPTO_SYSTEM_INVALID;
         ERR_pop_to_mark();
         return;

@@ -30,8 +30,8 @@ int test_bytes_eq(const char *file, int line, const char *what, const void *a, c
     if (a_ != b_) { char m_[256]; snprintf(m_, sizeof m_, "%s == %s (%lld vs %lld, 0x%llx vs 0x%llx)", \
         #a, #b, a_, b_, (unsigned long long)a_, (unsigned long long)b_); test_fail(__FILE__, __LINE__, m_); } } while (0)
 #define CHECK_BYTES(a, b, len) test_bytes_eq(__FILE__, __LINE__, #a, (a), (b), (len))
-#define CHECK_SR(expr, code) do { sr r_ = (expr); if (r_.code != (code)) { char m_[256]; \
-    snprintf(m_, sizeof m_, "%s -> %s, expected %s", #expr, sr_code_name(r_.code), sr_code_name(code)); \
+#define CHECK_SR(expr, want) do { sr r_ = (expr); if (r_.code != (want)) { char m_[256]; \
+    snprintf(m_, sizeof m_, "%s -> %s, expected %s", #expr, sr_code_name(r_.code), sr_code_name(want)); \
     test_fail(__FILE__, __LINE__, m_); } } while (0)
 #define CHECK_OK(expr) CHECK_SR(expr, SR_OK)
 
