@@ -184,6 +184,10 @@ sr wire_writer_init_alloc(wire_writer *w, size_t initial_cap) {
     w->growable = true;
     w->failed = SR_OK;
     if (initial_cap) {
+        if (initial_cap > WIRE_WRITER_MAX_CAP) {
+            w->failed = SR_NO_MEMORY;
+            return SR_FAIL(SR_NO_MEMORY);
+        }
         w->data = malloc(initial_cap);
         if (w->data == NULL) {
             w->failed = SR_NO_MEMORY;
@@ -243,16 +247,12 @@ static sr writer_reserve(wire_writer *w, size_t n) {
     SR_ENSURE(w->failed == SR_OK, w->failed);
     if (n <= w->cap - w->len) return SR_SUCCESS;
     if (!w->growable) return writer_error(w, SR_BUFFER_TOO_SMALL);
-    if (n > SIZE_MAX - w->len) return writer_error(w, SR_NO_MEMORY);
+    if (w->len > WIRE_WRITER_MAX_CAP || n > WIRE_WRITER_MAX_CAP - w->len)
+        return writer_error(w, SR_NO_MEMORY);
     size_t need = w->len + n;
     size_t ncap = w->cap ? w->cap : 64;
-    while (ncap < need) {
-        if (ncap > SIZE_MAX / 2) {
-            ncap = need;
-            break;
-        }
-        ncap *= 2;
-    }
+    while (ncap < need) ncap *= 2; /* cannot overflow: need <= 2^30 */
+    if (ncap > WIRE_WRITER_MAX_CAP) ncap = WIRE_WRITER_MAX_CAP;
     /* Fresh buffer + wipe of the old one: realloc could leave key material
      * behind in freed memory. */
     uint8_t *nb = malloc(ncap);

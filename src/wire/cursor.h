@@ -15,7 +15,8 @@
  *
  * Writer rules:
  *  - A writer is either fixed (caller's buffer, never grows: overflow gives
- *    SR_BUFFER_TOO_SMALL) or growable (heap, grows: failure SR_NO_MEMORY).
+ *    SR_BUFFER_TOO_SMALL) or growable (heap, grows up to WIRE_WRITER_MAX_CAP:
+ *    failure SR_NO_MEMORY).
  *  - After any failure the writer is "failed": further writes return the
  *    same error and write nothing, so a builder may check once at the end.
  *  - wire_writer_free wipes the heap buffer before freeing (tokens may carry
@@ -71,6 +72,11 @@ SR_MUST_CHECK sr wire_expect_bytes(wire_reader *r, const void *expected, size_t 
  * overflow against r->len. Does not move the cursor. len == 0 yields a valid
  * empty slice (out set to NULL) whatever the offset, as Windows accepts. */
 SR_MUST_CHECK sr wire_slice(const wire_reader *r, size_t offset, size_t len, const uint8_t **out);
+
+/* A growable writer never grows beyond this many bytes (SR_NO_MEMORY): no
+ * token comes close, and it keeps a size bug from asking malloc for
+ * absurd amounts. */
+#define WIRE_WRITER_MAX_CAP ((size_t)1 << 30)
 
 typedef struct wire_writer {
     uint8_t *data;
