@@ -111,9 +111,10 @@ typedef struct ntlm_authenticate_msg {
     ntlm_bytes encrypted_session_key;
     bool has_version;
     ntlm_version version;
-    /* A MIC field is present when the fixed header extends to 88 bytes
-     * (every payload offset >= 88 and the VERSION flag set). Whether the MIC
-     * must be checked is decided from MsvAvFlags in the NT response. */
+    /* A MIC field is present when the payload starts at or after byte 88
+     * (Windows; Chromium sends it with a zeroed VERSION slot and without the
+     * VERSION flag). The VERSION flag only decides has_version. Whether the
+     * MIC must be checked is decided from MsvAvFlags in the NT response. */
     bool has_mic_field;
     uint8_t mic[NTLM_MIC_LEN];
 } ntlm_authenticate_msg;
