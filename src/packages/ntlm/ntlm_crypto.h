@@ -123,4 +123,35 @@ SR_MUST_CHECK sr ntlm_seal_data(ntlm_seal_state *st, uint8_t *data, size_t len);
  * after the mechListMIC, when NTLM is inside SPNEGO). */
 SR_MUST_CHECK sr ntlm_seal_state_reset(ntlm_seal_state *st);
 
+/* ---- Additions (ntlm_crypto.c) ---- */
+
+/* Two-step MAC for SEAL (3.4.3): the checksum covers the plaintext, yet the
+ * RC4 handle must encrypt the data BEFORE it encrypts the checksum. So a
+ * sealer calls ntlm_mac_prepare on the plaintext (no RC4 use), then
+ * ntlm_seal_data, then ntlm_mac_finish (RC4 use + assembly).
+ * ntlm_mac == ntlm_mac_prepare + ntlm_mac_finish. `checksum` is the raw
+ * HMAC_MD5(SigningKey, SeqNum || Message)[0..7] (ESS) or CRC32(Message) LE in
+ * the first 4 bytes (no ESS); it is key-dependent: wipe it after use. */
+SR_MUST_CHECK sr ntlm_mac_prepare(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *parts,
+                                  size_t nparts, uint8_t checksum[8]);
+SR_MUST_CHECK sr ntlm_mac_finish(ntlm_seal_state *st, uint32_t seq_num, const uint8_t checksum[8],
+                                 uint8_t out[NTLM_SIGNATURE_LEN]);
+
+/* Connectionless NTLM (3.4, 3.4.4): with NTLMSSP_NEGOTIATE_DATAGRAM and
+ * extended session security the RC4 handle is re-initialised before every
+ * message with SealingKey' = MD5(SealingKey || SeqNum). Call it before
+ * ntlm_seal_data / ntlm_mac / ntlm_mac_verify of each message; it does
+ * nothing for other flag sets. */
+SR_MUST_CHECK sr ntlm_seal_state_datagram_rekey(ntlm_seal_state *st, uint32_t seq_num);
+
+/* Notes on the functions above:
+ *  - ntlm_mac / ntlm_mac_verify never change st->seq_num: the caller owns
+ *    the counter (it must not advance after a failed verification, 3.4.4).
+ *  - Without ESS the emitted RandomPad is 0 ("Set RandomPad to 0", 3.4.4.1)
+ *    and ntlm_mac_verify ignores it (peers that send RC4(0) there, as the
+ *    4.2.2.4 example and Samba do, are accepted).
+ *  - ntlm_mac_verify returns SR_OUT_OF_SEQUENCE when the checksum is valid
+ *    for the sequence number carried in the signature but that number is
+ *    not seq_num; SR_MESSAGE_ALTERED otherwise. */
+
 #endif
