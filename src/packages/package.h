@@ -127,6 +127,12 @@ struct sspi_package {
     /* Export/ImportSecurityContext (serialised state in a heap token). */
     SR_MUST_CHECK sr (*export_context)(void *pkg_ctx, ULONG flags, sspi_token *packed);
     SR_MUST_CHECK sr (*import_context)(const uint8_t *packed, size_t len, void **pkg_ctx);
+
+    /* true when pAuthData of AcquireCredentialsHandle is package-specific
+     * (e.g. Schannel's SCHANNEL_CRED): the API layer then does not parse it
+     * as a SEC_WINNT_AUTH_IDENTITY and hands it over as req->raw_auth_data.
+     * false (the default) for identity-based packages (NTLM, Kerberos...). */
+    bool raw_auth_data;
 };
 
 /* Registry (src/packages/registry.c). */

@@ -1,0 +1,198 @@
+/*
+ * NTLM credentials: acquisition (explicit identity, default identity from
+ * NTLM_USER_FILE, anonymous), policy attributes, reference counting.
+ */
+#include "ntlm_creds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libsspi_ntlm.h>
+
+#include "core/log.h"
+#include "core/memory.h"
+#include "core/unicode.h"
+#include "crypto/crypto.h"
+
+#define LOG_COMPONENT "ntlm-creds"
+
+unsigned ntlm_lm_compat_from_env(void) {
+    const char *v = getenv("LM_COMPAT_LEVEL");
+    if (!v || !*v) return NTLM_LM_COMPAT_DEFAULT;
+    if (v[0] >= '0' && v[0] <= '5' && v[1] == '\0') return (unsigned)(v[0] - '0');
+    SSPI_LOG(SSPI_LOG_ERROR, LOG_COMPONENT, "LM_COMPAT_LEVEL=%s ignored (0..5)", v);
+    return NTLM_LM_COMPAT_DEFAULT;
+}
+
+static void creds_free(ntlm_creds *c) {
+    sspi_identity_free(c->identity);
+    ntlm_userdb_source_clear(&c->db);
+    pthread_mutex_destroy(&c->lock);
+    crypto_wipe(c, sizeof(*c));
+    free(c);
+}
+
+ntlm_creds *ntlm_creds_ref(ntlm_creds *c) {
+    atomic_fetch_add(&c->refs, 1);
+    return c;
+}
+
+void ntlm_creds_release(ntlm_creds *c) {
+    if (c && atomic_fetch_sub(&c->refs, 1) == 1) creds_free(c);
+}
+
+sr ntlm_creds_acquire(const sspi_cred_request *req, ntlm_creds **out) {
+    *out = NULL;
+    SR_ENSURE((req->use & SECPKG_CRED_BOTH) != 0, SR_INVALID_PARAMETER);
+    ntlm_creds *c = calloc(1, sizeof(*c));
+    SR_ENSURE(c != NULL, SR_NO_MEMORY);
+    atomic_init(&c->refs, 1);
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return SR_FAIL(SR_INTERNAL);
+    }
+    c->use = req->use;
+    c->policy.lm_compat = ntlm_lm_compat_from_env();
+    c->policy.cbt_policy = LIBSSPI_CBT_WHEN_SUPPORTED;
+    const char *file = getenv("NTLM_USER_FILE");
+    sr r = SR_SUCCESS;
+    if (file && *file) {
+        c->db.file = strdup(file);
+        if (!c->db.file) r = SR_FAIL(SR_NO_MEMORY);
+    }
+    if (sr_is_ok(r) && req->identity) {
+        r = sspi_identity_clone(req->identity, &c->identity);
+    } else if (sr_is_ok(r) && (req->use & SECPKG_CRED_OUTBOUND)) {
+        /* Default credentials: the first account of NTLM_USER_FILE. */
+        r = ntlm_userdb_first_identity(file, &c->identity);
+        if (r.code == SR_NO_CREDENTIALS && (req->use & SECPKG_CRED_INBOUND)) {
+            /* BOTH: still usable as an acceptor; ISC will fail. */
+            r = SR_SUCCESS;
+        }
+    }
+    if (!sr_is_ok(r)) {
+        creds_free(c);
+        return r;
+    }
+    SSPI_LOG(SSPI_LOG_DEBUG, LOG_COMPONENT, "acquired use=%lu identity=%s lm_compat=%u",
+             (unsigned long)c->use, c->identity ? "yes" : "no", c->policy.lm_compat);
+    *out = c;
+    return SR_SUCCESS;
+}
+
+sr ntlm_creds_snapshot(ntlm_creds *c, ntlm_policy *policy, ntlm_userdb_source *db) {
+    pthread_mutex_lock(&c->lock);
+    *policy = c->policy;
+    sr r = ntlm_userdb_source_copy(&c->db, db);
+    pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
+static sr read_ulong(const void *buffer, ULONG buffer_len, ULONG *v) {
+    SR_ENSURE(buffer != NULL && buffer_len == sizeof(ULONG), SR_INVALID_PARAMETER);
+    memcpy(v, buffer, sizeof(ULONG));
+    return SR_SUCCESS;
+}
+
+/* The path argument of USER_FILE: char* (A) or SEC_WCHAR* (W), bounded by
+ * buffer_len bytes. */
+static sr read_path(const void *buffer, ULONG buffer_len, bool unicode, char **out) {
+    *out = NULL;
+    SR_ENSURE(buffer != NULL, SR_INVALID_PARAMETER);
+    if (unicode) {
+        const SEC_WCHAR *w = buffer;
+        size_t max = buffer_len / sizeof(SEC_WCHAR), n = 0;
+        while (n < max && w[n] != 0) n++;
+        size_t len;
+        return utf16_units_to_utf8((const uint16_t *)w, n, out, &len);
+    }
+    const char *a = buffer;
+    size_t n = strnlen(a, buffer_len);
+    *out = strndup(a, n);
+    SR_ENSURE(*out != NULL, SR_NO_MEMORY);
+    return SR_SUCCESS;
+}
+
+sr ntlm_creds_set_attribute(ntlm_creds *c, ULONG attribute, const void *buffer, ULONG buffer_len,
+                            bool unicode) {
+    ULONG v = 0;
+    switch (attribute) {
+    case SECPKG_CRED_ATTR_LIBSSPI_NTLM_USER_FILE: {
+        char *path;
+        SR_TRY(read_path(buffer, buffer_len, unicode, &path));
+        if (path[0] == '\0') {
+            free(path);
+            path = NULL;
+        }
+        pthread_mutex_lock(&c->lock);
+        free(c->db.file);
+        c->db.file = path;
+        pthread_mutex_unlock(&c->lock);
+        return SR_SUCCESS;
+    }
+    case SECPKG_CRED_ATTR_LIBSSPI_NTLM_HASH_CALLBACK: {
+        SR_ENSURE(buffer != NULL && buffer_len == sizeof(LIBSSPI_NTLM_HASH_CALLBACK),
+                  SR_INVALID_PARAMETER);
+        LIBSSPI_NTLM_HASH_CALLBACK cb;
+        memcpy(&cb, buffer, sizeof cb);
+        pthread_mutex_lock(&c->lock);
+        c->db.callback = cb.Callback;
+        c->db.callback_arg = cb.Callback ? cb.Context : NULL;
+        pthread_mutex_unlock(&c->lock);
+        return SR_SUCCESS;
+    }
+    case SECPKG_CRED_ATTR_LIBSSPI_LM_COMPAT_LEVEL:
+        SR_TRY(read_ulong(buffer, buffer_len, &v));
+        SR_ENSURE(v <= 5, SR_INVALID_PARAMETER);
+        pthread_mutex_lock(&c->lock);
+        c->policy.lm_compat = (unsigned)v;
+        pthread_mutex_unlock(&c->lock);
+        return SR_SUCCESS;
+    case SECPKG_CRED_ATTR_LIBSSPI_CBT_POLICY:
+        SR_TRY(read_ulong(buffer, buffer_len, &v));
+        SR_ENSURE(v <= LIBSSPI_CBT_REQUIRED, SR_INVALID_PARAMETER);
+        pthread_mutex_lock(&c->lock);
+        c->policy.cbt_policy = v;
+        pthread_mutex_unlock(&c->lock);
+        return SR_SUCCESS;
+    case SECPKG_CRED_ATTR_LIBSSPI_ALLOW_ANONYMOUS:
+        SR_TRY(read_ulong(buffer, buffer_len, &v));
+        pthread_mutex_lock(&c->lock);
+        c->policy.allow_anonymous = v != 0;
+        pthread_mutex_unlock(&c->lock);
+        return SR_SUCCESS;
+    case SECPKG_CRED_ATTR_LIBSSPI_ALLOW_EMPTY_PASSWORD:
+        SR_TRY(read_ulong(buffer, buffer_len, &v));
+        pthread_mutex_lock(&c->lock);
+        c->policy.allow_empty_password = v != 0;
+        pthread_mutex_unlock(&c->lock);
+        return SR_SUCCESS;
+    default:
+        return SR_FAIL(SR_UNSUPPORTED);
+    }
+}
+
+sr ntlm_creds_query_attribute(ntlm_creds *c, ULONG attribute, void *buffer, bool unicode) {
+    SR_ENSURE(buffer != NULL, SR_INVALID_PARAMETER);
+    if (attribute != SECPKG_CRED_ATTR_NAMES) return SR_FAIL(SR_UNSUPPORTED);
+    /* Windows returns "DOMAIN\user" for the credential's user. */
+    SR_ENSURE(c->identity != NULL, SR_NO_CREDENTIALS);
+    const sspi_identity *id = c->identity;
+    size_t n = strlen(id->domain) + strlen(id->user) + 2;
+    char *name = malloc(n);
+    SR_ENSURE(name != NULL, SR_NO_MEMORY);
+    if (id->domain[0])
+        snprintf(name, n, "%s\\%s", id->domain, id->user);
+    else
+        snprintf(name, n, "%s", id->user);
+    void *s = NULL;
+    sr r = sspi_caller_string(name, unicode, &s);
+    free(name);
+    SR_TRY(r);
+    if (unicode)
+        ((SecPkgCredentials_NamesW *)buffer)->sUserName = s;
+    else
+        ((SecPkgCredentials_NamesA *)buffer)->sUserName = s;
+    return SR_SUCCESS;
+}
