@@ -8,10 +8,8 @@
  * The password never comes from the command line: an environment variable,
  * a file, or a prompt with echo off when stdin is a terminal.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -66,71 +64,6 @@ int tool_client_credentials(const char *package, const char *user, const char *p
         return tool_fail(what, st);
     }
     return TOOL_EXIT_OK;
-}
-
-/* Reads one line (without the line end) into a malloc'd buffer. */
-static char *read_line(FILE *f) {
-    size_t cap = 128, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) return NULL;
-    int c;
-    while ((c = fgetc(f)) != EOF && c != '\n') {
-        if (n + 1 >= cap) {
-            char *bigger = malloc(cap * 2);
-            if (!bigger) {
-                tool_wipe(buf, cap);
-                free(buf);
-                return NULL;
-            }
-            memcpy(bigger, buf, n);
-            tool_wipe(buf, cap);
-            free(buf);
-            buf = bigger;
-            cap *= 2;
-        }
-        buf[n++] = (char)c;
-    }
-    if (c == EOF && n == 0 && ferror(f)) {
-        free(buf);
-        return NULL;
-    }
-    if (n > 0 && buf[n - 1] == '\r') n--;
-    buf[n] = '\0';
-    return buf;
-}
-
-static char *password_from_file(const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "sspi client: cannot open %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    setvbuf(f, NULL, _IONBF, 0); /* no copy of the secret in a stdio buffer */
-    char *pw = read_line(f);
-    fclose(f);
-    if (!pw) fprintf(stderr, "sspi client: cannot read %s\n", path);
-    return pw;
-}
-
-static char *password_prompt(const char *user) {
-    struct termios old, noecho;
-    if (tcgetattr(STDIN_FILENO, &old) != 0) {
-        fprintf(stderr, "sspi client: cannot read the terminal settings: %s\n", strerror(errno));
-        return NULL;
-    }
-    noecho = old;
-    noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
-    noecho.c_lflag |= ICANON;
-    fprintf(stderr, "Password for %s: ", user);
-    fflush(stderr);
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho) != 0) {
-        fprintf(stderr, "\nsspi client: cannot turn echo off: %s\n", strerror(errno));
-        return NULL;
-    }
-    char *pw = read_line(stdin);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    fputc('\n', stderr);
-    return pw;
 }
 
 static void usage_line(void) {
@@ -194,28 +127,14 @@ int cmd_client(int argc, char **argv) {
 
     char *password = NULL;
     if (user) {
-        if (password_env) {
-            const char *v = getenv(password_env);
-            if (!v) {
-                fprintf(stderr, "sspi client: environment variable %s is not set\n", password_env);
-                return TOOL_EXIT_USAGE;
-            }
-            password = strdup(v);
-        } else if (password_file) {
-            password = password_from_file(password_file);
-            if (!password) return TOOL_EXIT_FAIL;
-        } else if (isatty(STDIN_FILENO)) {
-            password = password_prompt(user);
-            if (!password) return TOOL_EXIT_FAIL;
-        } else {
+        /* The prompt (echo off) only when stdin is a terminal. */
+        if (!password_env && !password_file && !isatty(STDIN_FILENO)) {
             fprintf(stderr, "sspi client: no password: use --password-env VAR or "
                             "--password-file FILE (stdin is not a terminal)\n");
             return TOOL_EXIT_USAGE;
         }
-        if (!password) {
-            fprintf(stderr, "sspi client: out of memory\n");
-            return TOOL_EXIT_FAIL;
-        }
+        password = tool_read_password(password_env, password_file, user);
+        if (!password) return TOOL_EXIT_FAIL;
     }
 
     CredHandle cred;

@@ -17,12 +17,12 @@ static const tool_command commands[] = {
      "list the security packages (EnumerateSecurityPackages), or show one",
      cmd_packages, cmd_packages_help},
     {"client", "[OPTIONS]",
-     "authenticate to a server (InitializeSecurityContext), exchange sealed/signed messages",
+     "authenticate over TCP (InitializeSecurityContext), seal/sign messages",
      cmd_client, cmd_client_help},
     {"server", "[OPTIONS]",
-     "serve authentications (AcceptSecurityContext), exchange sealed/signed messages",
+     "serve authentications over TCP (AcceptSecurityContext), seal/sign",
      cmd_server, cmd_server_help},
-    {"demo", "[-v]", "NTLM client and server on 127.0.0.1 with a temporary account: the whole job",
+    {"demo", "[-v]", "NTLM client + server on 127.0.0.1 with a temporary account",
      cmd_demo, cmd_demo_help},
     {"http", "[OPTIONS] URL",
      "HTTP request with Negotiate/NTLM authentication (InitializeSecurityContext)",
@@ -30,6 +30,9 @@ static const tool_command commands[] = {
     {"serve-http", "[OPTIONS]",
      "HTTP server with Negotiate/NTLM authentication (AcceptSecurityContext)",
      cmd_serve_http, cmd_serve_http_help},
+    {"decode", "[OPTIONS] TOKEN",
+     "explain an NTLM/SPNEGO/GSS-API token; verify NTLM with a password",
+     cmd_decode, cmd_decode_help},
 };
 static const size_t command_count = sizeof commands / sizeof commands[0];
 
