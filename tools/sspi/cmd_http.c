@@ -340,7 +340,13 @@ static int on_challenge(client *cl, auth_state *a, const http_msg *m) {
     }
     int r = auth_step(cl, a, bin, bin_len);
     free(bin);
-    if (r != TOOL_EXIT_OK) return -1;
+    if (r != TOOL_EXIT_OK) {
+        /* The peer's token ended the exchange (e.g. a SPNEGO reject): the
+         * 401/407 is the final answer. */
+        fprintf(stderr, "sspi: the %s refused the authentication (%d %s)\n", a->what, m->status,
+                m->reason);
+        return 1;
+    }
     if (!a->pending) {
         fprintf(stderr, "sspi: the %s context is complete but the %s still answers %d\n",
                 a->package, a->what, m->status);
