@@ -145,6 +145,12 @@ SR_MUST_CHECK static sr step_body(const step_args *a, api_ctx *ctx, bool fresh, 
     void *pkg_ctx = ctx->pkg_ctx;
     sr r = run_package(a, ctx, pkg_cred, &pkg_ctx, &in, &out);
     ctx->pkg_ctx = pkg_ctx;
+    if (r.code == SR_ASYNC_CALL_PENDING) {
+        /* Waiting for network I/O in an asynchronous call (async/async_io.h):
+         * nothing visible happened; the call is re-run with the reply. */
+        crypto_free_wipe(out.token.data, out.token.len);
+        return r;
+    }
     if (fresh && sr_is_error(r) && ctx->pkg_ctx) {
         /* Contract: the package frees on a failed first call. Be safe. */
         if (ctx->pkg->delete_context) ctx->pkg->delete_context(ctx->pkg_ctx);
@@ -226,7 +232,7 @@ SR_MUST_CHECK static sr step(const step_args *a) {
             } else {
                 r = step_body(a, fresh, true, cred->pkg_cred);
                 /* Registered: the table owns it. Otherwise drop it. */
-                if (sr_is_error(r)) api_ctx_destroy(fresh);
+                if (sr_is_error(r) || r.code == SR_ASYNC_CALL_PENDING) api_ctx_destroy(fresh);
             }
         }
     } else if (sr_is_ok(r)) {

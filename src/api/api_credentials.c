@@ -41,6 +41,10 @@ SR_MUST_CHECK static sr acquire(const char *principal, const char *package, ULON
     sr r = pkg->acquire_credentials(&req, &pkg_cred, &expiry);
     sspi_identity_free(identity);
     if (sr_is_error(r)) return r;
+    if (r.code == SR_ASYNC_CALL_PENDING) { /* network I/O, re-run later (async/async_io.h) */
+        if (pkg_cred && pkg->free_credentials) pkg->free_credentials(pkg_cred);
+        return r;
+    }
 
     api_cred *c = calloc(1, sizeof *c);
     if (!c) {

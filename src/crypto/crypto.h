@@ -91,6 +91,17 @@ SR_MUST_CHECK sr crypto_rc4_new(const void *key, size_t key_len, crypto_rc4 **ou
 /* in and out may be equal (in-place). */
 SR_MUST_CHECK sr crypto_rc4_update(crypto_rc4 *ctx, const void *in, void *out, size_t len);
 void crypto_rc4_free(crypto_rc4 *ctx);
+/* RC4 whose state can be exported and imported (NTLM's
+ * ExportSecurityContext must carry the sealing key stream across processes;
+ * OpenSSL's EVP RC4 does not expose its state). Such handles run a small
+ * portable RC4 instead of OpenSSL's; crypto_rc4_update / crypto_rc4_free
+ * work on both kinds. The state is S (256 bytes) || i || j: secret, wipe it.
+ * crypto_rc4_export on a non-exportable handle: SR_UNSUPPORTED.
+ * crypto_rc4_import checks that S is a permutation: SR_INVALID_PARAMETER. */
+#define CRYPTO_RC4_STATE_LEN 258
+SR_MUST_CHECK sr crypto_rc4_new_exportable(const void *key, size_t key_len, crypto_rc4 **out);
+SR_MUST_CHECK sr crypto_rc4_export(const crypto_rc4 *ctx, uint8_t out[CRYPTO_RC4_STATE_LEN]);
+SR_MUST_CHECK sr crypto_rc4_import(const uint8_t in[CRYPTO_RC4_STATE_LEN], crypto_rc4 **out);
 /* One-shot RC4 with a fresh key (NTLM KEY_EXCH). */
 SR_MUST_CHECK sr crypto_rc4_oneshot(const void *key, size_t key_len, const void *in, void *out,
                                     size_t len);

@@ -418,14 +418,83 @@ static int cipher_update(EVP_CIPHER_CTX *c, const uint8_t *in, uint8_t *out, siz
     return 1;
 }
 
+/* Either an OpenSSL cipher context (c != NULL) or, for exportable handles,
+ * a portable RC4 state (s, i, j). */
 struct crypto_rc4 {
     EVP_CIPHER_CTX *c;
+    uint8_t s[256];
+    uint8_t i, j;
 };
 
 void crypto_rc4_free(crypto_rc4 *ctx) {
     if (ctx == NULL) return;
     EVP_CIPHER_CTX_free(ctx->c); /* the provider clears its key schedule */
+    crypto_wipe(ctx, sizeof *ctx);
     free(ctx);
+}
+
+/* Portable RC4 (key scheduling and PRGA as in the original description). */
+static void rc4_portable_init(crypto_rc4 *ctx, const uint8_t *key, size_t key_len) {
+    for (unsigned k = 0; k < 256; k++) ctx->s[k] = (uint8_t)k;
+    uint8_t j = 0;
+    for (unsigned k = 0; k < 256; k++) {
+        j = (uint8_t)(j + ctx->s[k] + key[k % key_len]);
+        uint8_t t = ctx->s[k];
+        ctx->s[k] = ctx->s[j];
+        ctx->s[j] = t;
+    }
+    ctx->i = ctx->j = 0;
+}
+
+static void rc4_portable_update(crypto_rc4 *ctx, const uint8_t *in, uint8_t *out, size_t len) {
+    uint8_t i = ctx->i, j = ctx->j;
+    for (size_t n = 0; n < len; n++) {
+        i = (uint8_t)(i + 1);
+        j = (uint8_t)(j + ctx->s[i]);
+        uint8_t t = ctx->s[i];
+        ctx->s[i] = ctx->s[j];
+        ctx->s[j] = t;
+        out[n] = in[n] ^ ctx->s[(uint8_t)(ctx->s[i] + ctx->s[j])];
+    }
+    ctx->i = i;
+    ctx->j = j;
+}
+
+sr crypto_rc4_new_exportable(const void *key, size_t key_len, crypto_rc4 **out) {
+    SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
+    *out = NULL;
+    SR_ENSURE(key != NULL && key_len > 0 && key_len <= 256, SR_INVALID_PARAMETER);
+    crypto_rc4 *ctx = calloc(1, sizeof *ctx);
+    SR_ENSURE(ctx != NULL, SR_NO_MEMORY);
+    rc4_portable_init(ctx, key, key_len);
+    *out = ctx;
+    return SR_SUCCESS;
+}
+
+sr crypto_rc4_export(const crypto_rc4 *ctx, uint8_t out[CRYPTO_RC4_STATE_LEN]) {
+    SR_ENSURE(ctx != NULL && out != NULL, SR_INVALID_PARAMETER);
+    SR_ENSURE(ctx->c == NULL, SR_UNSUPPORTED);
+    memcpy(out, ctx->s, 256);
+    out[256] = ctx->i;
+    out[257] = ctx->j;
+    return SR_SUCCESS;
+}
+
+sr crypto_rc4_import(const uint8_t in[CRYPTO_RC4_STATE_LEN], crypto_rc4 **out) {
+    SR_ENSURE(out != NULL && in != NULL, SR_INVALID_PARAMETER);
+    *out = NULL;
+    uint8_t seen[256] = {0};
+    for (unsigned k = 0; k < 256; k++) {
+        SR_ENSURE(!seen[in[k]], SR_INVALID_PARAMETER);
+        seen[in[k]] = 1;
+    }
+    crypto_rc4 *ctx = calloc(1, sizeof *ctx);
+    SR_ENSURE(ctx != NULL, SR_NO_MEMORY);
+    memcpy(ctx->s, in, 256);
+    ctx->i = in[256];
+    ctx->j = in[257];
+    *out = ctx;
+    return SR_SUCCESS;
 }
 
 static sr rc4_init(EVP_CIPHER_CTX *c, const void *key, size_t key_len) {
@@ -463,6 +532,10 @@ sr crypto_rc4_update(crypto_rc4 *ctx, const void *in, void *out, size_t len) {
     SR_ENSURE(ctx != NULL, SR_INVALID_PARAMETER);
     if (len == 0) return SR_SUCCESS;
     SR_ENSURE(in != NULL && out != NULL, SR_INVALID_PARAMETER);
+    if (ctx->c == NULL) {
+        rc4_portable_update(ctx, in, out, len);
+        return SR_SUCCESS;
+    }
     if (!cipher_update(ctx->c, in, out, len)) {
         ERR_clear_error();
         return SR_FAIL(SR_INTERNAL);

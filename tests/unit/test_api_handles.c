@@ -364,31 +364,35 @@ static void test_dispatch_table(void) {
 }
 
 static void test_async_stubs(void) {
-    CHECK(SspiCreateAsyncContext() == NULL);
+    /* Implemented now (tests/unit/test_api_async.c): a NULL async context
+     * is an invalid handle. */
+    SspiAsyncContext *ac = SspiCreateAsyncContext();
+    CHECK(ac != NULL);
+    SspiFreeAsyncContext(ac);
     SspiFreeAsyncContext(NULL);
     CHECK(SspiReinitAsyncContext(NULL) < 0);
-    CHECK_EQ_INT(SspiSetAsyncNotifyCallback(NULL, NULL, NULL), SEC_E_UNSUPPORTED_FUNCTION);
+    CHECK_EQ_INT(SspiSetAsyncNotifyCallback(NULL, NULL, NULL), SEC_E_INVALID_HANDLE);
     CHECK(!SspiAsyncContextRequiresNotify(NULL));
-    CHECK_EQ_INT(SspiGetAsyncCallStatus(NULL), SEC_E_UNSUPPORTED_FUNCTION);
+    CHECK_EQ_INT(SspiGetAsyncCallStatus(NULL), SEC_E_INVALID_HANDLE);
     CredHandle h = {0, 0};
     CtxtHandle c = {0, 0};
     ULONG attr;
     CHECK_EQ_INT(SspiAcquireCredentialsHandleAsyncA(NULL, NULL, "NTLM", SECPKG_CRED_OUTBOUND,
                                                     NULL, NULL, NULL, NULL, &h, NULL),
-                 SEC_E_UNSUPPORTED_FUNCTION);
+                 SEC_E_INVALID_HANDLE);
     CHECK_EQ_INT(SspiAcquireCredentialsHandleAsyncW(NULL, NULL, NULL, SECPKG_CRED_OUTBOUND, NULL,
                                                     NULL, NULL, NULL, &h, NULL),
-                 SEC_E_UNSUPPORTED_FUNCTION);
+                 SEC_E_INVALID_HANDLE);
     CHECK_EQ_INT(SspiInitializeSecurityContextAsyncA(NULL, &h, NULL, NULL, 0, 0, 0, NULL, 0, &c,
                                                      NULL, &attr, NULL),
-                 SEC_E_UNSUPPORTED_FUNCTION);
+                 SEC_E_INVALID_HANDLE);
     CHECK_EQ_INT(SspiInitializeSecurityContextAsyncW(NULL, &h, NULL, NULL, 0, 0, 0, NULL, 0, &c,
                                                      NULL, &attr, NULL),
-                 SEC_E_UNSUPPORTED_FUNCTION);
+                 SEC_E_INVALID_HANDLE);
     CHECK_EQ_INT(SspiAcceptSecurityContextAsync(NULL, &h, NULL, NULL, 0, 0, &c, NULL, &attr, NULL),
-                 SEC_E_UNSUPPORTED_FUNCTION);
-    CHECK_EQ_INT(SspiDeleteSecurityContextAsync(NULL, &c), SEC_E_UNSUPPORTED_FUNCTION);
-    CHECK_EQ_INT(SspiFreeCredentialsHandleAsync(NULL, &h), SEC_E_UNSUPPORTED_FUNCTION);
+                 SEC_E_INVALID_HANDLE);
+    CHECK_EQ_INT(SspiDeleteSecurityContextAsync(NULL, &c), SEC_E_INVALID_HANDLE);
+    CHECK_EQ_INT(SspiFreeCredentialsHandleAsync(NULL, &h), SEC_E_INVALID_HANDLE);
 }
 
 static void test_unsupported_entry_points(void) {

@@ -45,6 +45,8 @@ int cmd_http(int argc, char **argv);
 void cmd_http_help(FILE *out);
 int cmd_serve_http(int argc, char **argv);
 void cmd_serve_http_help(FILE *out);
+int cmd_load(int argc, char **argv);
+void cmd_load_help(FILE *out);
 int cmd_decode(int argc, char **argv);
 void cmd_decode_help(FILE *out);
 

@@ -5,8 +5,31 @@
  *   call 2: CHALLENGE_MESSAGE in, AUTHENTICATE_MESSAGE out, SEC_E_OK.
  * NTLMv2 with a MIC by default; NTLMv1 (with or without extended session
  * security) and LM only at LM compatibility levels 0-2; anonymous (NULL
- * session) per MS-NLMP 3.1.5.1.2. Connectionless (ISC_REQ_DATAGRAM) NTLM is
- * not implemented: SEC_E_UNSUPPORTED_FUNCTION.
+ * session) per MS-NLMP 3.1.5.1.2.
+ *
+ * LM compatibility level (credential attribute or LM_COMPAT_LEVEL; the
+ * meaning of gss-ntlmssp's gssntlm_required_security(), src/gss_ntlmssp.c,
+ * which is Microsoft's "Network security: LAN Manager authentication level"
+ * for clients):
+ *   0: LM + NTLMv1 responses, no extended session security (ESS not offered);
+ *   1: LM + NTLMv1, ESS (NTLMv1-ESS response) when the server grants it;
+ *   2: NTLMv1 only (the NT response in both fields), ESS when granted;
+ *   3-5: NTLMv2 only.
+ * The LM response needs the LM hash: with pass-the-hash credentials or a
+ * password longer than 14 characters the NT response is sent in both fields
+ * and NTLMSSP_NEGOTIATE_LM_KEY is dropped from the AUTHENTICATE flags (as it
+ * is at levels >= 2, gss-ntlmssp likewise).
+ *
+ * Connectionless NTLM (ISC_REQ_DATAGRAM, MS-NLMP 1.3.1.2, 3.1.5.2): the first
+ * call produces no NEGOTIATE: SEC_I_CONTINUE_NEEDED with an empty output
+ * token (gss-ntlmssp does the same, citing MS-NLMP 1.3.1.3); the server's
+ * first AcceptSecurityContext (no input) sends the CHALLENGE, which the next
+ * call (or the first call, when the application already has the CHALLENGE)
+ * answers with the AUTHENTICATE. The CHALLENGE must carry
+ * NTLMSSP_NEGOTIATE_DATAGRAM and NTLMSSP_NEGOTIATE_KEY_EXCH (the
+ * connectionless session key is always exchanged, as gss-ntlmssp requires):
+ * otherwise SEC_E_UNSUPPORTED_FUNCTION. Messages then use the caller's
+ * MessageSeqNo (ntlm_message.c) and ISC_RET_DATAGRAM is reported.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +63,10 @@ static ULONG client_ret_flags(ULONG req, uint32_t neg, bool anonymous) {
     }
     if ((neg & NTLMSSP_NEGOTIATE_SEAL) && (req & ISC_REQ_CONFIDENTIALITY))
         r |= ISC_RET_CONFIDENTIALITY;
-    if (req & ISC_REQ_CONNECTION) r |= ISC_RET_CONNECTION;
+    if (neg & NTLMSSP_NEGOTIATE_DATAGRAM)
+        r |= ISC_RET_DATAGRAM;
+    else if (req & ISC_REQ_CONNECTION)
+        r |= ISC_RET_CONNECTION;
     if ((neg & NTLMSSP_NEGOTIATE_IDENTIFY) && (req & ISC_REQ_IDENTIFY)) r |= ISC_RET_IDENTIFY;
     if (anonymous) r |= ISC_RET_NULL_SESSION;
     return r;
@@ -50,8 +76,31 @@ static bool client_is_anonymous(const ntlm_context *ctx, ULONG req) {
     return (req & ISC_REQ_NULL_SESSION) || ctx->creds->identity->anonymous;
 }
 
+/* The NEGOTIATE flags for this call and level (see the file comment). */
+static uint32_t client_offer(const ntlm_context *ctx, ULONG req) {
+    uint32_t flags = NTLM_CLIENT_BASE_FLAGS;
+    if (ctx->policy.lm_compat == 0) flags &= ~NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY;
+    if (req & ISC_REQ_CONFIDENTIALITY) flags |= NTLMSSP_NEGOTIATE_SEAL;
+    if (req & ISC_REQ_IDENTIFY) flags |= NTLMSSP_NEGOTIATE_IDENTIFY;
+    if (req & ISC_REQ_DATAGRAM) flags |= NTLMSSP_NEGOTIATE_DATAGRAM;
+    return flags;
+}
+
+/* ISC_REQ_DATAGRAM, first call: nothing to send; or, if the application
+ * already has the server's CHALLENGE, the AUTHENTICATE at once. */
+static sr client_datagram_start(ntlm_context *ctx, const sspi_step_in *in, sspi_step_out *out) {
+    ctx->client_flags = client_offer(ctx, in->req_flags);
+    ctx->session.context_attr = client_ret_flags(in->req_flags, ctx->client_flags, ctx->anonymous);
+    ctx->state = NTLM_ST_CLIENT_WAIT_CHALLENGE;
+    if (in->token && in->token_len > 0) {
+        SR_ENSURE(ntlm_message_type(in->token, in->token_len) == NTLM_MSG_CHALLENGE,
+                  SR_INVALID_TOKEN);
+        return ntlm_client_authenticate(ctx, in, out);
+    }
+    return SR_FAIL(SR_CONTINUE_NEEDED);
+}
+
 sr ntlm_client_negotiate(ntlm_context *ctx, const sspi_step_in *in, sspi_step_out *out) {
-    SR_ENSURE(!(in->req_flags & ISC_REQ_DATAGRAM), SR_UNSUPPORTED);
     SR_ENSURE(ctx->creds->identity != NULL, SR_NO_CREDENTIALS);
     SR_ENSURE(ctx->creds->use & SECPKG_CRED_OUTBOUND, SR_WRONG_CREDENTIAL_HANDLE);
     if (in->target_name) {
@@ -59,9 +108,8 @@ sr ntlm_client_negotiate(ntlm_context *ctx, const sspi_step_in *in, sspi_step_ou
         SR_ENSURE(ctx->target_name != NULL, SR_NO_MEMORY);
     }
     ctx->anonymous = client_is_anonymous(ctx, in->req_flags);
-    uint32_t flags = NTLM_CLIENT_BASE_FLAGS;
-    if (in->req_flags & ISC_REQ_CONFIDENTIALITY) flags |= NTLMSSP_NEGOTIATE_SEAL;
-    if (in->req_flags & ISC_REQ_IDENTIFY) flags |= NTLMSSP_NEGOTIATE_IDENTIFY;
+    if (in->req_flags & ISC_REQ_DATAGRAM) return client_datagram_start(ctx, in, out);
+    uint32_t flags = client_offer(ctx, in->req_flags);
 
     ntlm_negotiate_msg m;
     memset(&m, 0, sizeof m);
@@ -253,7 +301,17 @@ static sr client_final_flags(ntlm_context *ctx, client_work *cw) {
     uint32_t neg = server & (ctx->client_flags | NTLMSSP_NEGOTIATE_TARGET_INFO);
     if (neg & NTLMSSP_NEGOTIATE_UNICODE) neg &= ~NTLMSSP_NEGOTIATE_OEM;
     SR_ENSURE(neg & (NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_OEM), SR_INVALID_TOKEN);
+    if (ctx->client_flags & NTLMSSP_NEGOTIATE_DATAGRAM) {
+        if (!(neg & NTLMSSP_NEGOTIATE_DATAGRAM) || !(neg & NTLMSSP_NEGOTIATE_KEY_EXCH)) {
+            SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT,
+                     "connectionless: CHALLENGE without DATAGRAM/KEY_EXCH (0x%08x)",
+                     (unsigned)server);
+            return SR_FAIL(SR_UNSUPPORTED);
+        }
+    }
     if (neg & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) neg &= ~NTLMSSP_NEGOTIATE_LM_KEY;
+    /* LM_KEY needs the LM hash and is not used from level 2 on. */
+    if (ctx->policy.lm_compat >= 2 || !cw->has_lm_hash) neg &= ~NTLMSSP_NEGOTIATE_LM_KEY;
     neg |= NTLMSSP_NEGOTIATE_VERSION;
     if (ctx->anonymous) neg |= NTLMSSP_ANONYMOUS;
     cw->neg = neg;
@@ -286,8 +344,8 @@ sr ntlm_client_authenticate(ntlm_context *ctx, const sspi_step_in *in, sspi_step
     sr r = ntlm_parse_challenge(in->token, in->token_len, &cw.ch);
     if (sr_is_ok(r) && cw.ch.target_info.len > 0)
         r = ntlm_av_parse(cw.ch.target_info.data, cw.ch.target_info.len, &cw.av);
-    if (sr_is_ok(r)) r = client_final_flags(ctx, &cw);
     if (sr_is_ok(r)) r = client_keys(ctx, &cw);
+    if (sr_is_ok(r)) r = client_final_flags(ctx, &cw);
     if (!sr_is_ok(r)) goto done;
     memcpy(ctx->server_challenge, cw.ch.server_challenge, 8);
 

@@ -28,8 +28,9 @@ static const ntlm_transition transitions[] = {
     {NTLM_ST_CLIENT_START, 0, ntlm_client_negotiate, "client: send NEGOTIATE"},
     {NTLM_ST_CLIENT_WAIT_CHALLENGE, NTLM_MSG_CHALLENGE, ntlm_client_authenticate,
      "client: CHALLENGE -> AUTHENTICATE"},
-    {NTLM_ST_SERVER_START, NTLM_MSG_NEGOTIATE, ntlm_server_challenge,
-     "server: NEGOTIATE -> CHALLENGE"},
+    /* No input type check here: with ASC_REQ_DATAGRAM the first call has no
+     * token (connectionless); the handler checks for NEGOTIATE otherwise. */
+    {NTLM_ST_SERVER_START, 0, ntlm_server_challenge, "server: NEGOTIATE -> CHALLENGE"},
     {NTLM_ST_SERVER_WAIT_AUTHENTICATE, NTLM_MSG_AUTHENTICATE, ntlm_server_authenticate,
      "server: verify AUTHENTICATE"},
 };

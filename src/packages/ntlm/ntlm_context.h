@@ -14,6 +14,10 @@
  *           --CHALLENGE/AUTHENTICATE--> DONE
  *   server: SERVER_START --NEGOTIATE/CHALLENGE--> SERVER_WAIT_AUTHENTICATE
  *           --AUTHENTICATE--> DONE
+ * Connectionless (ISC_REQ_DATAGRAM / ASC_REQ_DATAGRAM): CLIENT_START --(no
+ * input)/empty token--> CLIENT_WAIT_CHALLENGE (or straight to DONE when the
+ * first call already carries the CHALLENGE); SERVER_START --(no
+ * input)/CHALLENGE--> SERVER_WAIT_AUTHENTICATE.
  */
 #ifndef LIBSSPI_NTLM_CONTEXT_H
 #define LIBSSPI_NTLM_CONTEXT_H
@@ -99,6 +103,12 @@ SR_MUST_CHECK sr ntlm_server_challenge(ntlm_context *ctx, const sspi_step_in *in
                                        sspi_step_out *out);
 SR_MUST_CHECK sr ntlm_server_authenticate(ntlm_context *ctx, const sspi_step_in *in,
                                           sspi_step_out *out);
+
+/* ExportSecurityContext / ImportSecurityContext (ntlm_export.c): complete
+ * contexts only; the blob is secret (see the file comment for its layout);
+ * a malformed blob on import is SR_INVALID_TOKEN. */
+SR_MUST_CHECK sr ntlm_context_export(ntlm_context *ctx, ULONG flags, sspi_token *packed);
+SR_MUST_CHECK sr ntlm_context_import(const uint8_t *packed, size_t len, ntlm_context **out);
 
 /* QueryContextAttributes (ntlm_attrs.c). */
 SR_MUST_CHECK sr ntlm_query_context_attribute(ntlm_context *ctx, ULONG attribute, void *buffer,

@@ -288,7 +288,7 @@ static sr init_keys(ntlm_seal_state *st, const uint8_t esk[16], bool c2s) {
                    : md5_with_magic(esk, 16, k_s2c_sign, sizeof k_s2c_sign, st->sign_key));
         SR_TRY(crypto_hmac_new(CRYPTO_HASH_MD5, st->sign_key, 16, &st->hmac));
     }
-    return crypto_rc4_new(st->seal_key, st->seal_key_len, &st->rc4);
+    return crypto_rc4_new_exportable(st->seal_key, st->seal_key_len, &st->rc4);
 }
 
 sr ntlm_seal_state_init(ntlm_seal_state *st, uint32_t flags, const uint8_t exported_session_key[16],
@@ -311,7 +311,23 @@ void ntlm_seal_state_clear(ntlm_seal_state *st) {
 
 static sr rc4_rekey(ntlm_seal_state *st, const uint8_t *key, size_t key_len) {
     crypto_rc4 *fresh = NULL;
-    SR_TRY(crypto_rc4_new(key, key_len, &fresh));
+    SR_TRY(crypto_rc4_new_exportable(key, key_len, &fresh));
+    crypto_rc4_free(st->rc4);
+    st->rc4 = fresh;
+    return SR_SUCCESS;
+}
+
+sr ntlm_seal_state_rc4_export(const ntlm_seal_state *st, uint8_t out[CRYPTO_RC4_STATE_LEN]) {
+    SR_ENSURE(st != NULL && st->rc4 != NULL, SR_INVALID_PARAMETER);
+    return crypto_rc4_export(st->rc4, out);
+}
+
+sr ntlm_seal_state_rc4_import(ntlm_seal_state *st, const uint8_t in[CRYPTO_RC4_STATE_LEN]) {
+    SR_ENSURE(st != NULL, SR_INVALID_PARAMETER);
+    crypto_rc4 *fresh = NULL;
+    sr r = crypto_rc4_import(in, &fresh);
+    if (r.code == SR_INVALID_PARAMETER) return SR_FAIL(SR_INVALID_TOKEN);
+    SR_TRY(r);
     crypto_rc4_free(st->rc4);
     st->rc4 = fresh;
     return SR_SUCCESS;

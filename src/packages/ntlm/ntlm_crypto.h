@@ -144,6 +144,15 @@ SR_MUST_CHECK sr ntlm_mac_finish(ntlm_seal_state *st, uint32_t seq_num, const ui
  * nothing for other flag sets. */
 SR_MUST_CHECK sr ntlm_seal_state_datagram_rekey(ntlm_seal_state *st, uint32_t seq_num);
 
+/* ExportSecurityContext (ntlm_export.c): the running RC4 state of a
+ * direction (CRYPTO_RC4_STATE_LEN bytes, secret). Keys and the HMAC are
+ * re-derived with ntlm_seal_state_init on import, then the RC4 state is
+ * replaced; an imported state that is not an RC4 state: SR_INVALID_TOKEN. */
+SR_MUST_CHECK sr ntlm_seal_state_rc4_export(const ntlm_seal_state *st,
+                                            uint8_t out[CRYPTO_RC4_STATE_LEN]);
+SR_MUST_CHECK sr ntlm_seal_state_rc4_import(ntlm_seal_state *st,
+                                            const uint8_t in[CRYPTO_RC4_STATE_LEN]);
+
 /* Notes on the functions above:
  *  - ntlm_mac / ntlm_mac_verify never change st->seq_num: the caller owns
  *    the counter (it must not advance after a failed verification, 3.4.4).

@@ -104,6 +104,17 @@ static sr ntlm_decrypt(void *pkg_ctx, SecBufferDesc *message, ULONG seq_no, ULON
     return ntlm_decrypt_message(&((ntlm_context *)pkg_ctx)->session, message, seq_no, qop);
 }
 
+static sr ntlm_export(void *pkg_ctx, ULONG flags, sspi_token *packed) {
+    return ntlm_context_export(pkg_ctx, flags, packed);
+}
+
+static sr ntlm_import(const uint8_t *packed, size_t len, void **pkg_ctx) {
+    ntlm_context *ctx = NULL;
+    SR_TRY(ntlm_context_import(packed, len, &ctx));
+    *pkg_ctx = ctx;
+    return SR_SUCCESS;
+}
+
 const sspi_package sspi_ntlm_package = {
     .name = "NTLM",
     .comment = "NTLM Security Package",
@@ -126,6 +137,6 @@ const sspi_package sspi_ntlm_package = {
     .verify_signature = ntlm_verify_sig,
     .encrypt_message = ntlm_encrypt,
     .decrypt_message = ntlm_decrypt,
-    .export_context = NULL,
-    .import_context = NULL,
+    .export_context = ntlm_export,
+    .import_context = ntlm_import,
 };

@@ -11,6 +11,28 @@
  * (MS-NLMP 3.2.5.1.2: a MIC that does not match is an authentication
  * failure: SEC_E_LOGON_DENIED), the timestamp, and channel bindings
  * (SEC_E_BAD_BINDINGS, Windows Extended Protection).
+ *
+ * LM compatibility level: this acceptor checks responses against its own
+ * account database, i.e. it is the authenticating authority, so the level has
+ * the meaning gss-ntlmssp gives it for the domain controller
+ * (gssntlm_required_security() in gss-ntlmssp src/gss_ntlmssp.c: SEC_DC_LM_OK
+ * is dropped at level 4, SEC_DC_NTLM_OK at level 5, SEC_DC_V2_OK is always
+ * set), which is also Microsoft's documented meaning for domain controllers:
+ *   0-3: NTLMv2, NTLMv1, NTLMv1-ESS and LM responses are accepted;
+ *   4:   NTLMv2, NTLMv1 and NTLMv1-ESS (LM refused);
+ *   5:   NTLMv2 only.
+ * A refused response type is SEC_E_LOGON_DENIED. "LM response" means an
+ * AUTHENTICATE whose NtChallengeResponse is empty (LM-only client) or whose
+ * 24-byte NT response does not verify while LmChallengeResponse =
+ * DESL(LMOWFv1, ServerChallenge) does (gss-ntlmssp falls back the same way);
+ * it needs an account given with a password (the LM hash). The CHALLENGE
+ * grants NTLMSSP_NEGOTIATE_LM_KEY only at levels 0-3.
+ *
+ * Connectionless (ASC_REQ_DATAGRAM, MS-NLMP 3.2.5.2): the first call takes no
+ * input token and sends a CHALLENGE with NTLMSSP_NEGOTIATE_DATAGRAM and the
+ * flags this server supports; the client picks from them in its
+ * AUTHENTICATE, whose flags become the context's. The MIC then covers
+ * CHALLENGE || AUTHENTICATE (there is no NEGOTIATE).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +67,10 @@ static ULONG server_ret_flags(ULONG req, uint32_t neg, bool anonymous) {
         if (req & ASC_REQ_SEQUENCE_DETECT) r |= ASC_RET_SEQUENCE_DETECT;
     }
     if (neg & NTLMSSP_NEGOTIATE_SEAL) r |= ASC_RET_CONFIDENTIALITY;
-    if (req & ASC_REQ_CONNECTION) r |= ASC_RET_CONNECTION;
+    if (neg & NTLMSSP_NEGOTIATE_DATAGRAM)
+        r |= ASC_RET_DATAGRAM;
+    else if (req & ASC_REQ_CONNECTION)
+        r |= ASC_RET_CONNECTION;
     if (neg & NTLMSSP_NEGOTIATE_IDENTIFY) r |= ASC_RET_IDENTIFY;
     if (anonymous) r |= ASC_RET_NULL_SESSION;
     return r;
@@ -96,21 +121,34 @@ static sr server_names_get(const ntlm_context *ctx, server_names *n, bool *is_do
 }
 
 sr ntlm_server_challenge(ntlm_context *ctx, const sspi_step_in *in, sspi_step_out *out) {
-    SR_ENSURE(!(in->req_flags & ASC_REQ_DATAGRAM), SR_UNSUPPORTED);
     SR_ENSURE(ctx->creds->use & SECPKG_CRED_INBOUND, SR_WRONG_CREDENTIAL_HANDLE);
-    ntlm_negotiate_msg nm;
-    SR_TRY(ntlm_parse_negotiate(in->token, in->token_len, &nm));
-    uint32_t cf = nm.flags;
-    /* NTLM is required: a client that cannot do it is refused. */
-    SR_ENSURE(cf & NTLMSSP_NEGOTIATE_NTLM, SR_INVALID_TOKEN);
-    uint32_t f = NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_TARGET_INFO | NTLMSSP_NEGOTIATE_VERSION;
-    if (cf & NTLMSSP_NEGOTIATE_UNICODE)
-        f |= NTLMSSP_NEGOTIATE_UNICODE;
-    else if (cf & NTLMSSP_NEGOTIATE_OEM)
-        f |= NTLMSSP_NEGOTIATE_OEM;
-    else
-        return SR_FAIL(SR_INVALID_TOKEN);
-    f |= cf & NTLM_SERVER_ECHO_FLAGS;
+    bool have_token = in->token != NULL && in->token_len > 0;
+    uint32_t cf, f = NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_TARGET_INFO |
+                     NTLMSSP_NEGOTIATE_VERSION;
+    if (!have_token && (in->req_flags & ASC_REQ_DATAGRAM)) {
+        /* Connectionless: everything we support; the client chooses. */
+        cf = NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_OEM | NTLMSSP_REQUEST_TARGET |
+             NTLMSSP_NEGOTIATE_DATAGRAM | NTLM_SERVER_ECHO_FLAGS;
+        f |= cf & ~(uint32_t)NTLMSSP_NEGOTIATE_IDENTIFY;
+    } else {
+        SR_ENSURE(have_token && ntlm_message_type(in->token, in->token_len) ==
+                                    NTLM_MSG_NEGOTIATE,
+                  SR_INVALID_TOKEN);
+        ntlm_negotiate_msg nm;
+        SR_TRY(ntlm_parse_negotiate(in->token, in->token_len, &nm));
+        cf = nm.flags;
+        /* NTLM is required: a client that cannot do it is refused. */
+        SR_ENSURE(cf & NTLMSSP_NEGOTIATE_NTLM, SR_INVALID_TOKEN);
+        if (cf & NTLMSSP_NEGOTIATE_UNICODE)
+            f |= NTLMSSP_NEGOTIATE_UNICODE;
+        else if (cf & NTLMSSP_NEGOTIATE_OEM)
+            f |= NTLMSSP_NEGOTIATE_OEM;
+        else
+            return SR_FAIL(SR_INVALID_TOKEN);
+        f |= cf & NTLM_SERVER_ECHO_FLAGS;
+        if (in->req_flags & ASC_REQ_DATAGRAM) f |= cf & NTLMSSP_NEGOTIATE_DATAGRAM;
+    }
+    if (ctx->policy.lm_compat >= 4) f &= ~NTLMSSP_NEGOTIATE_LM_KEY;
     if (f & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) f &= ~NTLMSSP_NEGOTIATE_LM_KEY;
 
     server_names names;
@@ -176,7 +214,7 @@ sr ntlm_server_challenge(ntlm_context *ctx, const sspi_step_in *in, sspi_step_ou
     free(ti);
     free(tname);
     SR_TRY(r);
-    SR_TRY(ntlm_msg_copy_set(&ctx->negotiate, in->token, in->token_len));
+    if (have_token) SR_TRY(ntlm_msg_copy_set(&ctx->negotiate, in->token, in->token_len));
     SR_TRY(ntlm_msg_copy_set(&ctx->challenge, out->token.data, out->token.len));
     ctx->client_flags = cf;
     ctx->session.neg_flags = f;
@@ -212,6 +250,7 @@ typedef struct server_work {
     char *user, *domain, *workstation;
     bool anonymous;
     bool v2;
+    bool lm_only;
     const uint8_t *nt_proof;
     ntlm_bytes blob;
     ntlm_v2_blob parsed;
@@ -258,9 +297,12 @@ static sr server_parse(ntlm_context *ctx, const sspi_step_in *in, server_work *s
         SR_TRY(ntlm_av_parse(sw->parsed.av_pairs.data, sw->parsed.av_pairs.len, &sw->cav));
     } else if (am->nt_response.len == 24) {
         SR_ENSURE(am->lm_response.len == 24, SR_INVALID_TOKEN);
+    } else if (am->nt_response.len == 0 && am->lm_response.len == 24) {
+        /* LM-only client: level check and verification follow. */
+        sw->lm_only = true;
     } else {
-        /* LM-only (or garbage) responses are not accepted. */
-        return SR_FAIL(SR_LOGON_DENIED);
+        /* An NT response of 1..23 bytes is no response of any kind. */
+        return SR_FAIL(SR_INVALID_TOKEN);
     }
     if ((sw->neg & NTLMSSP_NEGOTIATE_KEY_EXCH) &&
         (sw->neg & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)))
@@ -305,19 +347,43 @@ static sr server_verify_response(ntlm_context *ctx, server_work *sw) {
         SR_TRY(r);
         memcpy(sw->kxkey, sw->session_base_key, 16);
     } else {
+        bool ess = (sw->neg & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) != 0;
+        bool lm_allowed = ctx->policy.lm_compat <= 3 && !ess && sw->account.has_lm_hash;
         uint8_t expect[24];
-        if (sw->neg & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY)
-            SR_TRY(ntlm_v1_ess_response(sw->account.nt_hash, sc, am->lm_response.data, expect));
-        else
-            SR_TRY(ntlm_v1_response(sw->account.nt_hash, sc, expect));
-        match = crypto_memeq(expect, am->nt_response.data, 24);
+        bool nt_ok = false, lm_ok = false;
+        if (!sw->lm_only) {
+            if (ess)
+                SR_TRY(ntlm_v1_ess_response(sw->account.nt_hash, sc, am->lm_response.data,
+                                            expect));
+            else
+                SR_TRY(ntlm_v1_response(sw->account.nt_hash, sc, expect));
+            nt_ok = crypto_memeq(expect, am->nt_response.data, 24);
+        }
+        /* LM response: DESL(LMOWFv1, ServerChallenge). Computed whenever a
+         * 24-byte LM response is there (same work either way). */
+        if (!ess && am->lm_response.len == 24) {
+            SR_TRY(ntlm_v1_response(sw->account.lm_hash, sc, expect));
+            lm_ok = lm_allowed && crypto_memeq(expect, am->lm_response.data, 24);
+        }
         crypto_wipe(expect, sizeof expect);
+        match = nt_ok || lm_ok;
         SR_TRY(ntlm_v1_session_base_key(sw->account.nt_hash, sw->session_base_key));
         SR_TRY(ntlm_kxkey(sw->neg, false, sw->session_base_key, am->lm_response.data,
                           am->lm_response.len, sc, sw->account.lm_hash, sw->kxkey));
-        /* Policy: level 5 refuses NTLMv1 (checked after the work). */
+        /* Policy (checked after the work): level 5 refuses NTLMv1, levels
+         * 4-5 refuse LM (an LM-only client, or a bad NT response). */
         if (ctx->policy.lm_compat >= 5) {
             SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "NTLMv1 response refused (level 5)");
+            return SR_FAIL(SR_LOGON_DENIED);
+        }
+        if (sw->lm_only && !lm_allowed) {
+            SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "LM response refused (level %u)",
+                     ctx->policy.lm_compat);
+            return SR_FAIL(SR_LOGON_DENIED);
+        }
+        /* LM_KEY session security needs the LM hash. */
+        if ((sw->neg & NTLMSSP_NEGOTIATE_LM_KEY) && !sw->account.has_lm_hash) {
+            SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "LM_KEY without an LM hash for the account");
             return SR_FAIL(SR_LOGON_DENIED);
         }
     }

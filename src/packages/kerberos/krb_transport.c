@@ -1,0 +1,292 @@
+/*
+ * Blocking KDC driver (see krb_transport.h): UDP then TCP, bounded waits.
+ */
+#include "krb_transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+static krb_kdc_send_hook test_hook;
+static void *test_hook_arg;
+
+void krb_transport_set_hook(krb_kdc_send_hook hook, void *arg) {
+    test_hook = hook;
+    test_hook_arg = arg;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int remaining(int64_t deadline) {
+    int64_t r = deadline - now_ms();
+    return r < 0 ? 0 : (int)r;
+}
+
+/* Resolved addresses of every KDC of the realm, in configuration order. */
+typedef struct kdc_addrs {
+    struct addrinfo **ai; /* one getaddrinfo list per KDC */
+    size_t count;
+} kdc_addrs;
+
+static void kdc_addrs_free(kdc_addrs *a) {
+    for (size_t i = 0; i < a->count; i++)
+        if (a->ai[i]) freeaddrinfo(a->ai[i]);
+    free(a->ai);
+    memset(a, 0, sizeof *a);
+}
+
+static sr kdc_addrs_get(kg_ctx *k, const char *realm, kdc_addrs *out) {
+    memset(out, 0, sizeof *out);
+    kg_kdc_list l;
+    SR_TRY(kg_realm_kdcs(k, realm, &l));
+    if (l.count == 0) {
+        SSPI_LOG(SSPI_LOG_INFO, "kerberos", "no KDC configured for realm %s", realm);
+        kg_kdc_list_clear(&l);
+        return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+    }
+    out->ai = calloc(l.count, sizeof *out->ai);
+    if (!out->ai) {
+        kg_kdc_list_clear(&l);
+        return SR_FAIL(SR_NO_MEMORY);
+    }
+    out->count = l.count;
+    for (size_t i = 0; i < l.count; i++) {
+        struct addrinfo hints;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_DGRAM; /* one entry per address */
+        hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+        char port[8];
+        snprintf(port, sizeof port, "%u", (unsigned)l.ports[i]);
+        if (getaddrinfo(l.hosts[i], port, &hints, &out->ai[i]) != 0) {
+            SSPI_LOG(SSPI_LOG_INFO, "kerberos", "cannot resolve KDC %s", l.hosts[i]);
+            out->ai[i] = NULL;
+        }
+    }
+    kg_kdc_list_clear(&l);
+    return SR_SUCCESS;
+}
+
+/* ---- UDP ---------------------------------------------------------------- */
+
+/* Send to every address of every KDC in turn, waiting up to
+ * KRB_KDC_UDP_WAIT_MS for an answer (from any of them) after each send;
+ * KRB_KDC_UDP_ROUNDS rounds. */
+static sr udp_exchange(const kdc_addrs *a, const uint8_t *req, size_t len, int64_t deadline,
+                       kg_buf *reply, krb_transport_stats *st) {
+    enum { MAXS = 32 };
+    struct pollfd fds[MAXS];
+    size_t nfds = 0;
+    for (size_t i = 0; i < a->count; i++) {
+        for (struct addrinfo *ai = a->ai[i]; ai && nfds < MAXS; ai = ai->ai_next) {
+            int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+            if (fd < 0) continue;
+            if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+                close(fd);
+                continue;
+            }
+            fds[nfds].fd = fd;
+            fds[nfds].events = POLLIN;
+            nfds++;
+        }
+    }
+    uint8_t *buf = malloc(65536);
+    sr r = SR_FAIL(buf ? SR_NO_AUTHENTICATING_AUTHORITY : SR_NO_MEMORY);
+    for (int round = 0; buf && round < KRB_KDC_UDP_ROUNDS; round++) {
+        for (size_t s = 0; s < nfds; s++) {
+            if (remaining(deadline) == 0) goto done;
+            if (fds[s].fd < 0) continue;
+            if (send(fds[s].fd, req, len, MSG_NOSIGNAL) < 0) {
+                close(fds[s].fd);
+                fds[s].fd = -1;
+                continue;
+            }
+            if (st) st->udp_sent++;
+            int64_t until = now_ms() + KRB_KDC_UDP_WAIT_MS;
+            if (until > deadline) until = deadline;
+            for (;;) {
+                int live = 0;
+                for (size_t j = 0; j < nfds; j++) live += fds[j].fd >= 0;
+                if (!live) goto done;
+                int n = poll(fds, nfds, remaining(until));
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) break;
+                for (size_t j = 0; j < nfds; j++) {
+                    if (fds[j].fd < 0 || !(fds[j].revents & (POLLIN | POLLERR))) continue;
+                    ssize_t got = recv(fds[j].fd, buf, 65536, 0);
+                    if (got < 0) {
+                        if (errno == EAGAIN || errno == EINTR) continue;
+                        /* ICMP port unreachable (ECONNREFUSED): that KDC is
+                         * down; the others may answer. */
+                        close(fds[j].fd);
+                        fds[j].fd = -1;
+                        continue;
+                    }
+                    if (got == 0) continue;
+                    reply->data = malloc((size_t)got);
+                    if (!reply->data) {
+                        r = SR_FAIL(SR_NO_MEMORY);
+                        goto done;
+                    }
+                    memcpy(reply->data, buf, (size_t)got);
+                    reply->len = (size_t)got;
+                    if (st) st->replies++;
+                    r = SR_SUCCESS;
+                    goto done;
+                }
+                /* A dead socket alone woke us up: if that was the one we
+                 * just sent to, go on with the next KDC. */
+                if (fds[s].fd < 0) break;
+            }
+        }
+    }
+done:
+    for (size_t j = 0; j < nfds; j++)
+        if (fds[j].fd >= 0) close(fds[j].fd);
+    free(buf);
+    return r;
+}
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+static int wait_fd(int fd, short events, int64_t deadline) {
+    struct pollfd p = {fd, events, 0};
+    for (;;) {
+        int n = poll(&p, 1, remaining(deadline));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        return 0;
+    }
+}
+
+static int tcp_write_all(int fd, const uint8_t *p, size_t n, int64_t deadline) {
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLOUT, deadline) == 0)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int tcp_read_all(int fd, uint8_t *p, size_t n, int64_t deadline) {
+    while (n > 0) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLIN, deadline) == 0)
+                continue;
+            return -1;
+        }
+        if (r == 0) return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static sr tcp_one(const struct addrinfo *ai, const uint8_t *req, size_t len, int64_t deadline,
+                  kg_buf *reply) {
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+    int64_t d = now_ms() + KRB_KDC_TCP_TIMEOUT_MS;
+    if (d > deadline) d = deadline;
+    sr r = SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        if (errno != EINPROGRESS || wait_fd(fd, POLLOUT, d) != 0) goto out;
+        int err = 0;
+        socklen_t el = sizeof err;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) goto out;
+    }
+    uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                      (uint8_t)len};
+    if (tcp_write_all(fd, hdr, 4, d) != 0 || tcp_write_all(fd, req, len, d) != 0) goto out;
+    if (tcp_read_all(fd, hdr, 4, d) != 0) goto out;
+    uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+    if (n == 0 || n > KRB_KDC_MAX_REPLY) goto out;
+    reply->data = malloc(n);
+    if (!reply->data) {
+        r = SR_FAIL(SR_NO_MEMORY);
+        goto out;
+    }
+    if (tcp_read_all(fd, reply->data, n, d) != 0) {
+        free(reply->data);
+        reply->data = NULL;
+        goto out;
+    }
+    reply->len = n;
+    r = SR_SUCCESS;
+out:
+    close(fd);
+    return r;
+}
+
+static sr tcp_exchange(const kdc_addrs *a, const uint8_t *req, size_t len, int64_t deadline,
+                       kg_buf *reply, krb_transport_stats *st) {
+    for (size_t i = 0; i < a->count; i++) {
+        for (struct addrinfo *ai = a->ai[i]; ai; ai = ai->ai_next) {
+            if (remaining(deadline) == 0) return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+            if (st) st->tcp_sent++;
+            sr r = tcp_one(ai, req, len, deadline, reply);
+            if (r.code != SR_NO_AUTHENTICATING_AUTHORITY) {
+                if (sr_is_ok(r) && st) st->replies++;
+                return r;
+            }
+        }
+    }
+    return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+}
+
+sr krb_kdc_sendto(kg_ctx *k, const char *realm, const uint8_t *req, size_t len, bool tcp_only,
+                  kg_buf *reply, krb_transport_stats *stats) {
+    memset(reply, 0, sizeof *reply);
+    if (test_hook) return test_hook(test_hook_arg, realm, req, len, tcp_only, reply);
+    SR_ENSURE(realm && realm[0], SR_NO_AUTHENTICATING_AUTHORITY);
+    kdc_addrs a;
+    SR_TRY(kdc_addrs_get(k, realm, &a));
+    int64_t deadline = now_ms() + KRB_KDC_TOTAL_TIMEOUT_MS;
+    sr r = SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+    if (!tcp_only && len <= kg_udp_preference_limit(k)) {
+        r = udp_exchange(&a, req, len, deadline, reply, stats);
+        if (r.code != SR_NO_AUTHENTICATING_AUTHORITY) goto out;
+    }
+    r = tcp_exchange(&a, req, len, deadline, reply, stats);
+out:
+    kdc_addrs_free(&a);
+    if (r.code == SR_NO_AUTHENTICATING_AUTHORITY)
+        SSPI_LOG(SSPI_LOG_INFO, "kerberos", "no KDC of realm %s answered", realm);
+    return r;
+}
+
+sr krb_transport_run(kg_ctx *k, kg_exchange *x) {
+    kg_buf reply = {0};
+    for (int loops = 0; loops < 64; loops++) {
+        bool done = false;
+        kg_kdc_request req;
+        sr r = kg_exchange_step(x, reply.data, reply.len, &done, &req);
+        kg_buf_free(&reply);
+        SR_TRY(r);
+        if (done) return SR_SUCCESS;
+        SR_TRY(krb_kdc_sendto(k, req.realm, req.data, req.len, req.tcp_only, &reply, NULL));
+    }
+    kg_buf_free(&reply);
+    return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+}

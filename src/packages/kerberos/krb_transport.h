@@ -1,0 +1,52 @@
+/*
+ * KDC transport for the Kerberos package.
+ *
+ * Sans-I/O split (BearSSL style): the engines are the KDC exchanges of
+ * krb5_glue.h (kg_exchange_step says "send these bytes to a KDC of realm R",
+ * then takes the reply); nothing in them touches a socket. This file is the
+ * small blocking driver used by the synchronous SSPI calls:
+ *
+ *   krb_transport_run(x):  loop { step(reply) -> request; reply = sendto(request) }
+ *
+ * krb_kdc_sendto sends one request to the KDCs of a realm ([realms] REALM
+ * kdc = ... in krb5.conf): UDP first (unless the request is larger than
+ * udp_preference_limit or the KDC answered KRB_ERR_RESPONSE_TOO_BIG), each
+ * KDC in turn with a short wait, two rounds; then TCP (4-byte length
+ * framing, RFC 4120 7.2.2). Every wait is bounded: an unreachable realm
+ * fails within KRB_KDC_TOTAL_TIMEOUT_MS with SR_NO_AUTHENTICATING_AUTHORITY.
+ * An asynchronous API can drive the same engines with its own I/O.
+ */
+#ifndef LIBSSPI_KRB_TRANSPORT_H
+#define LIBSSPI_KRB_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/result.h"
+#include "krb5_glue.h"
+
+#define KRB_KDC_UDP_WAIT_MS 1000     /* per KDC, per round */
+#define KRB_KDC_UDP_ROUNDS 2
+#define KRB_KDC_TCP_TIMEOUT_MS 3000  /* connect, and the whole exchange */
+#define KRB_KDC_TOTAL_TIMEOUT_MS 8000
+#define KRB_KDC_MAX_REPLY (1u << 20)
+
+typedef struct krb_transport_stats {
+    unsigned udp_sent, tcp_sent, replies;
+} krb_transport_stats;
+
+/* One request to realm's KDCs; *reply is malloc'd. tcp_only skips UDP. */
+SR_MUST_CHECK sr krb_kdc_sendto(kg_ctx *k, const char *realm, const uint8_t *req, size_t len,
+                                bool tcp_only, kg_buf *reply, krb_transport_stats *stats);
+
+/* Drive an exchange to completion (blocking). */
+SR_MUST_CHECK sr krb_transport_run(kg_ctx *k, kg_exchange *x);
+
+/* Test hook: when set, every request goes to this function instead of the
+ * network (tcp_only tells which transport the real driver would use). */
+typedef sr (*krb_kdc_send_hook)(void *arg, const char *realm, const uint8_t *req, size_t len,
+                                bool tcp_only, kg_buf *reply);
+void krb_transport_set_hook(krb_kdc_send_hook hook, void *arg);
+
+#endif

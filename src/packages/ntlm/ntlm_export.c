@@ -1,0 +1,203 @@
+/*
+ * ExportSecurityContext / ImportSecurityContext for NTLM contexts.
+ *
+ * Only a complete context can be exported (an NTLM handshake in progress
+ * holds nothing worth moving: SEC_E_NO_CONTEXT, as for message functions).
+ * The blob carries everything per-message protection and attributes need:
+ * role, negotiated flags, ISC/ASC_RET flags, the ExportedSessionKey, the
+ * names, and for each direction the sequence number and the running RC4
+ * state (crypto_rc4_export: the key stream continues exactly where it was).
+ * Signing keys and the HMAC state are re-derived from the session key and
+ * the flags on import (MS-NLMP 3.4.5), so they are not stored.
+ *
+ * The blob is secret (session key, key stream state): the API layer returns
+ * it in caller memory, which FreeContextBuffer wipes. Layout (all integers
+ * little-endian; version 1):
+ *
+ *   "LSSPNTLM" magic (8)  | u32 version = 1 | u8 is_server | u8 anonymous |
+ *   u16 reserved = 0      | u32 neg_flags   | u32 context_attr |
+ *   u32 client_flags      | u64 start_time  | ExportedSessionKey (16) |
+ *   5 x string (user, domain, workstation, server_domain, target_name):
+ *       u8 present (0/1), u16 length, bytes (no NUL; absent => length 0) |
+ *   send: u32 seq_num, RC4 state (258) |
+ *   u8 has_recv (1 iff EXTENDED_SESSIONSECURITY) [u32 seq_num, RC4 (258)]
+ *
+ * Import parses with the cursor: any deviation (bad magic/version, values
+ * out of range, a string with a NUL, an RC4 state that is not a
+ * permutation, trailing bytes) is SR_INVALID_TOKEN.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "crypto/crypto.h"
+#include "ntlm_context.h"
+#include "ntlm_wire.h"
+#include "wire/cursor.h"
+
+#define LOG_COMPONENT "ntlm-export"
+
+static const uint8_t k_magic[8] = {'L', 'S', 'S', 'P', 'N', 'T', 'L', 'M'};
+#define EXPORT_VERSION 1u
+#define EXPORT_STR_MAX 4096u
+
+static void keep(sr *acc, sr r) {
+    if (acc->code == SR_OK) *acc = r;
+}
+
+static void put_str(wire_writer *w, const char *s, sr *acc) {
+    size_t n = s ? strlen(s) : 0;
+    if (n > EXPORT_STR_MAX) {
+        keep(acc, SR_FAIL(SR_CANNOT_PACK));
+        return;
+    }
+    keep(acc, wire_write_u8(w, s != NULL));
+    keep(acc, wire_write_u16le(w, (uint16_t)n));
+    if (n) keep(acc, wire_write_bytes(w, s, n));
+}
+
+static void put_dir(wire_writer *w, const ntlm_seal_state *st, sr *acc) {
+    uint8_t rc4[CRYPTO_RC4_STATE_LEN];
+    sr r = ntlm_seal_state_rc4_export(st, rc4);
+    keep(acc, r);
+    keep(acc, wire_write_u32le(w, st->seq_num));
+    if (sr_is_ok(r)) keep(acc, wire_write_bytes(w, rc4, sizeof rc4));
+    crypto_wipe(rc4, sizeof rc4);
+}
+
+sr ntlm_context_export(ntlm_context *ctx, ULONG flags, sspi_token *packed) {
+    SR_ENSURE(ctx != NULL && packed != NULL, SR_INVALID_PARAMETER);
+    packed->data = NULL;
+    packed->len = 0;
+    /* DELETE_OLD is done by the API layer; RESET_NEW has no meaning for a
+     * complete NTLM context (there is nothing to renegotiate): accepted. */
+    SR_ENSURE(!(flags & ~(ULONG)(SECPKG_CONTEXT_EXPORT_DELETE_OLD |
+                                 SECPKG_CONTEXT_EXPORT_RESET_NEW |
+                                 SECPKG_CONTEXT_EXPORT_TO_KERNEL)),
+              SR_INVALID_PARAMETER);
+    SR_ENSURE(!(flags & SECPKG_CONTEXT_EXPORT_TO_KERNEL), SR_UNSUPPORTED);
+    SR_ENSURE(ctx->state == NTLM_ST_DONE && ctx->session.established, SR_NO_CONTEXT);
+    const ntlm_session *s = &ctx->session;
+    bool ess = (s->neg_flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) != 0;
+
+    wire_writer w;
+    SR_TRY(wire_writer_init_alloc(&w, 700));
+    sr acc = SR_SUCCESS;
+    keep(&acc, wire_write_bytes(&w, k_magic, sizeof k_magic));
+    keep(&acc, wire_write_u32le(&w, EXPORT_VERSION));
+    keep(&acc, wire_write_u8(&w, ctx->is_server));
+    keep(&acc, wire_write_u8(&w, ctx->anonymous));
+    keep(&acc, wire_write_u16le(&w, 0));
+    keep(&acc, wire_write_u32le(&w, s->neg_flags));
+    keep(&acc, wire_write_u32le(&w, (uint32_t)s->context_attr));
+    keep(&acc, wire_write_u32le(&w, ctx->client_flags));
+    keep(&acc, wire_write_u64le(&w, ctx->start_time));
+    keep(&acc, wire_write_bytes(&w, s->exported_session_key, 16));
+    put_str(&w, ctx->user, &acc);
+    put_str(&w, ctx->domain, &acc);
+    put_str(&w, ctx->workstation, &acc);
+    put_str(&w, ctx->server_domain, &acc);
+    put_str(&w, ctx->target_name, &acc);
+    put_dir(&w, &s->send, &acc);
+    keep(&acc, wire_write_u8(&w, ess));
+    if (ess) put_dir(&w, &s->recv, &acc);
+    if (sr_is_ok(acc)) acc = wire_writer_take(&w, &packed->data, &packed->len);
+    if (w.data) crypto_wipe(w.data, w.len);
+    wire_writer_free(&w);
+    return acc;
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+/* Cursor errors (short input) are malformed blobs. */
+static sr tok(sr r) {
+    return (sr_is_ok(r) || r.code == SR_NO_MEMORY) ? r : SR_FAIL(SR_INVALID_TOKEN);
+}
+
+static sr get_str(wire_reader *r, char **out) {
+    uint8_t present;
+    uint16_t n;
+    const uint8_t *p = NULL;
+    SR_TRY(tok(wire_read_u8(r, &present)));
+    SR_TRY(tok(wire_read_u16le(r, &n)));
+    SR_ENSURE(present <= 1 && n <= EXPORT_STR_MAX && (present || n == 0), SR_INVALID_TOKEN);
+    if (n) SR_TRY(tok(wire_read_bytes(r, n, &p)));
+    if (!present) return SR_SUCCESS;
+    SR_ENSURE(n == 0 || memchr(p, 0, n) == NULL, SR_INVALID_TOKEN);
+    *out = malloc((size_t)n + 1);
+    SR_ENSURE(*out != NULL, SR_NO_MEMORY);
+    if (n) memcpy(*out, p, n);
+    (*out)[n] = '\0';
+    return SR_SUCCESS;
+}
+
+static sr get_dir(wire_reader *r, ntlm_seal_state *st) {
+    uint32_t seq;
+    const uint8_t *rc4;
+    SR_TRY(tok(wire_read_u32le(r, &seq)));
+    SR_TRY(tok(wire_read_bytes(r, CRYPTO_RC4_STATE_LEN, &rc4)));
+    SR_TRY(ntlm_seal_state_rc4_import(st, rc4));
+    st->seq_num = seq;
+    return SR_SUCCESS;
+}
+
+static sr import_into(ntlm_context *ctx, const uint8_t *packed, size_t len) {
+    wire_reader r;
+    wire_reader_init(&r, packed, len);
+    uint32_t version, neg, attr, cflags;
+    uint8_t is_server, anonymous, has_recv;
+    uint16_t reserved;
+    uint64_t start;
+    const uint8_t *esk;
+    SR_TRY(tok(wire_expect_bytes(&r, k_magic, sizeof k_magic)));
+    SR_TRY(tok(wire_read_u32le(&r, &version)));
+    SR_ENSURE(version == EXPORT_VERSION, SR_INVALID_TOKEN);
+    SR_TRY(tok(wire_read_u8(&r, &is_server)));
+    SR_TRY(tok(wire_read_u8(&r, &anonymous)));
+    SR_TRY(tok(wire_read_u16le(&r, &reserved)));
+    SR_ENSURE(is_server <= 1 && anonymous <= 1 && reserved == 0, SR_INVALID_TOKEN);
+    SR_TRY(tok(wire_read_u32le(&r, &neg)));
+    SR_TRY(tok(wire_read_u32le(&r, &attr)));
+    SR_TRY(tok(wire_read_u32le(&r, &cflags)));
+    SR_TRY(tok(wire_read_u64le(&r, &start)));
+    SR_TRY(tok(wire_read_bytes(&r, 16, &esk)));
+    SR_TRY(get_str(&r, &ctx->user));
+    SR_TRY(get_str(&r, &ctx->domain));
+    SR_TRY(get_str(&r, &ctx->workstation));
+    SR_TRY(get_str(&r, &ctx->server_domain));
+    SR_TRY(get_str(&r, &ctx->target_name));
+
+    ctx->is_server = is_server;
+    ctx->anonymous = anonymous;
+    ctx->client_flags = cflags;
+    ctx->start_time = start;
+    ctx->state = NTLM_ST_DONE;
+    ctx->session.is_client = !is_server;
+    ctx->session.neg_flags = neg;
+    ctx->session.context_attr = (ULONG)attr;
+    memcpy(ctx->session.exported_session_key, esk, 16);
+    SR_TRY(ntlm_session_start(&ctx->session));
+
+    bool ess = (neg & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) != 0;
+    SR_TRY(get_dir(&r, &ctx->session.send));
+    SR_TRY(tok(wire_read_u8(&r, &has_recv)));
+    SR_ENSURE(has_recv == (uint8_t)ess, SR_INVALID_TOKEN);
+    if (ess) SR_TRY(get_dir(&r, &ctx->session.recv));
+    return tok(wire_expect_end(&r));
+}
+
+sr ntlm_context_import(const uint8_t *packed, size_t len, ntlm_context **out) {
+    SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
+    *out = NULL;
+    SR_ENSURE(packed != NULL && len > 0, SR_INVALID_TOKEN);
+    ntlm_context *ctx = calloc(1, sizeof *ctx);
+    SR_ENSURE(ctx != NULL, SR_NO_MEMORY);
+    sr r = import_into(ctx, packed, len);
+    if (!sr_is_ok(r)) {
+        SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "import refused: %s", sr_code_name(r.code));
+        ntlm_context_free(ctx);
+        return r;
+    }
+    *out = ctx;
+    return SR_SUCCESS;
+}
