@@ -1625,9 +1625,13 @@ LIBSSPI_API SECURITY_STATUS SspiGetAsyncCallStatus(SspiAsyncContext *Handle);
 /*
  * Sspi*Async: asynchronous counterparts of AcquireCredentialsHandle,
  * InitializeSecurityContext, AcceptSecurityContext, DeleteSecurityContext and
- * FreeCredentialsHandle. They return SEC_I_ASYNC_CALL_PENDING (or the final
- * status if they complete at once); all output pointers must stay valid
- * until completion. Ownership rules are those of the synchronous calls.
+ * FreeCredentialsHandle. They queue the call and return SEC_E_OK (or the
+ * error that prevented queueing: SEC_E_INVALID_HANDLE for a bad async
+ * context, SEC_E_INVALID_PARAMETER while another call on the same async
+ * context is pending); SspiGetAsyncCallStatus then reports the outcome.
+ * Every input (pAuthData included) and output pointer must stay valid until
+ * completion; outputs are written only when the call completes. Ownership
+ * rules are those of the synchronous calls.
  */
 LIBSSPI_API SECURITY_STATUS SspiAcquireCredentialsHandleAsyncW(
     SspiAsyncContext *AsyncContext, PSECURITY_STRING pszPrincipal,
