@@ -32,10 +32,15 @@
  * Environment (read when the credential is acquired):
  *   NTLM_USER_FILE   path of the account file (see above).
  *   LM_COMPAT_LEVEL  0..5 with gss-ntlmssp's meaning, default 3:
- *                    client: 0-1 LM + NTLMv1 responses, 2 NTLMv1 only,
- *                            3-5 NTLMv2 only;
- *                    server: 0-4 accept NTLMv1 and NTLMv2, 5 NTLMv2 only
- *                            (NTLMv1 -> SEC_E_LOGON_DENIED).
+ *                    client: 0 LM + NTLMv1 responses (no extended session
+ *                            security), 1 LM + NTLMv1 (NTLMv1-ESS when the
+ *                            server grants it), 2 NTLMv1 only (ESS when
+ *                            granted), 3-5 NTLMv2 only;
+ *                    server (the authenticating authority, gss-ntlmssp's
+ *                            domain-controller column): NTLMv2 always,
+ *                            0-3 also NTLMv1, NTLMv1-ESS and LM responses,
+ *                            4 also NTLMv1 and NTLMv1-ESS (LM refused),
+ *                            5 NTLMv2 only; refused -> SEC_E_LOGON_DENIED.
  */
 #ifndef LIBSSPI_NTLM_H
 #define LIBSSPI_NTLM_H
