@@ -136,7 +136,7 @@ fi
 
 # ---- 2. ASan + UBSan ----
 if [ "$do_asan" = 1 ]; then
-    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1:strict_string_checks=1}
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     if build_tree "$adir" asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSPI_SANITIZE=ON; then
         run_ctest "$adir" "asan ctest" -LE no-asan
