@@ -40,8 +40,8 @@
  */
 #define SECPKG_CRED_ATTR_LIBSSPI_BASE 0x7f000000
 
-/* === BEGIN SECPKG_CRED_ATTR_LIBSSPI_* (owned by the NTLM package) ======= */
+/* Package extensions: NTLM ids in 0x7f000001.., Kerberos in 0x7f000100.. */
 #include "libsspi_ntlm.h"
-/* === END SECPKG_CRED_ATTR_LIBSSPI_* ====================================== */
+#include "libsspi_kerberos.h"
 
 #endif /* LIBSSPI_LIBSSPI_H */

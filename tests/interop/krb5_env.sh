@@ -16,7 +16,8 @@
 # Principals: alice (password $KRB5_ALICE_PASSWORD), bob (no keys needed by
 # the tests), host/localhost (ok-as-delegate) and HTTP/localhost (random
 # keys, both in $KRB5_SERVER_KEYTAB; HTTP/localhost alone in
-# $KRB5_HTTP_ONLY_KEYTAB).
+# $KRB5_HTTP_ONLY_KEYTAB). alice's keys are also in $KRB5_ENV_DIR/alice.keytab
+# (for client keytab tests: KRB5_CLIENT_KTNAME).
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     echo "krb5_env.sh is a helper to source, not a test"; exit 0
 fi
@@ -118,7 +119,8 @@ EOF
         $kl -q "addprinc -randkey HTTP/localhost" &&
         $kl -q "modprinc +ok_as_delegate host/localhost" &&
         $kl -q "ktadd -k $KRB5_SERVER_KEYTAB host/localhost HTTP/localhost" &&
-        $kl -q "ktadd -k $KRB5_HTTP_ONLY_KEYTAB -norandkey HTTP/localhost"
+        $kl -q "ktadd -k $KRB5_HTTP_ONLY_KEYTAB -norandkey HTTP/localhost" &&
+        $kl -q "ktadd -k $KRB5_ENV_DIR/alice.keytab -norandkey alice"
     } >>"$KRB5_ENV_DIR/setup.log" 2>&1 || { cat "$KRB5_ENV_DIR/setup.log"; return 1; }
     /usr/sbin/krb5kdc -n -r "$KRB5_REALM" >"$KRB5_ENV_DIR/krb5kdc.out" 2>&1 &
     krb5_kdc_pid=$!

@@ -67,6 +67,18 @@ check "password: messages" contains "$WORK/our_client.pw.log" 'MESSAGES OK'
 check "password: no ccache written" [ ! -e "$KRB5_ENV_DIR/default_ccache" ]
 [ $rc = 0 ] || show_logs "$WORK/our_client.pw.log" "$WORK/peer_server.pw.log"
 
+# 2b. no ccache at all: the client keytab (KRB5_CLIENT_KTNAME) gives alice.
+run_peer_server ckt
+KRB5CCNAME=FILE:$WORK/no_such_ccache KRB5_CLIENT_KTNAME=FILE:$KRB5_ENV_DIR/alice.keytab \
+    "$SSPI" client --package Kerberos --port "$port" --target host/localhost \
+    >"$WORK/our_client.ckt.log" 2>&1
+rc=$?
+sleep 0.3
+check "client keytab: our client authenticates to MIT" [ $rc = 0 ]
+check "client keytab: MIT saw alice@$R" contains "$WORK/peer_server.ckt.log" "AUTHENTICATED alice@$R"
+check "client keytab: no ccache written" [ ! -e "$WORK/no_such_ccache" ]
+[ $rc = 0 ] || show_logs "$WORK/our_client.ckt.log" "$WORK/peer_server.ckt.log"
+
 # 3. wrong password -> SEC_E_LOGON_DENIED (no connection needed: the
 #    failure comes from the KDC at the first InitializeSecurityContext)
 run_peer_server badpw
@@ -107,6 +119,52 @@ wait "$our_server_pid"; src=$?
 check "no mutual: MIT client -> our server" [ $rc = 0 ] && [ $src = 0 ]
 check "no mutual: messages" contains "$WORK/our_server.nomutual.log" 'MESSAGES OK'
 check "no mutual: no ASC_RET_MUTUAL_AUTH" lacks "$WORK/our_server.nomutual.log" 'ASC_RET_MUTUAL_AUTH'
+
+# 6b. MIT initiator in DCE style (bare AP-REQ, AP-REP, AP-REP) -> our server.
+cat >"$WORK/dce_client.py" <<'EOF'
+import socket, struct, sys
+import gssapi
+def send(s, b): s.sendall(struct.pack(">I", len(b)) + b)
+def recv(s):
+    def exact(n):
+        buf = b""
+        while len(buf) < n:
+            c = s.recv(n - len(buf))
+            if not c: raise EOFError()
+            buf += c
+        return buf
+    return exact(struct.unpack(">I", exact(4))[0])
+F = gssapi.RequirementFlag
+flags = (F.dce_style | F.mutual_authentication | F.integrity | F.confidentiality |
+         F.replay_detection | F.out_of_sequence_detection)
+ctx = gssapi.SecurityContext(name=gssapi.Name("host@localhost", gssapi.NameType.hostbased_service),
+                             usage="initiate", mech=gssapi.MechType.kerberos, flags=flags)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+tok = ctx.step()
+assert tok[0] == 0x6e, "expected a bare AP-REQ"
+send(s, tok)
+while not ctx.complete:
+    tok = ctx.step(recv(s))
+    if tok: send(s, tok)
+print("AUTHENTICATED DCE", flush=True)
+w = ctx.wrap(b"hello from the client", True)
+send(s, w.message); send(s, b"hello from the client")
+send(s, ctx.get_signature(b"hello from the client"))
+u = ctx.unwrap(recv(s))
+assert u.message == b"hello from the server" and u.encrypted
+text = recv(s); ctx.verify_signature(text, recv(s))
+assert text == b"hello from the server"
+print("MESSAGES OK", flush=True)
+EOF
+run_our_server dce
+KRB5CCNAME=$ALICE_CC $PY "$WORK/dce_client.py" "$port" >"$WORK/peer_client.dce.log" 2>&1
+rc=$?
+wait "$our_server_pid"; src=$?
+check "DCE: MIT client -> our server" [ $rc = 0 ] && [ $src = 0 ]
+check "DCE: our server saw alice@$R" contains "$WORK/our_server.dce.log" "AUTHENTICATED alice@$R"
+check "DCE: ASC_RET_USED_DCE_STYLE" contains "$WORK/our_server.dce.log" 'ASC_RET_USED_DCE_STYLE'
+check "DCE: messages (MIT)" contains "$WORK/peer_client.dce.log" 'MESSAGES OK'
+[ $rc = 0 ] && [ $src = 0 ] || show_logs "$WORK/peer_client.dce.log" "$WORK/our_server.dce.log"
 
 # 7. our client -> our server
 run_our_server ours

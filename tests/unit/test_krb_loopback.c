@@ -43,7 +43,7 @@ typedef struct pair {
     CredHandle ccred, scred;
     CtxtHandle cctx, sctx;
     bool have_c, have_s;
-    SECURITY_STATUS isc1, asc, isc2;
+    SECURITY_STATUS isc1, asc1, asc, isc2;
     ULONG cattr, sattr;
     uint8_t first_token[TOKMAX];
     ULONG first_len;
@@ -59,47 +59,77 @@ static SECURITY_STATUS server_creds(const char *keytab, const char *principal, C
     return st;
 }
 
-/* ISC / ASC until both are done or one fails. bindings may be NULL. */
+/* ISC / ASC until both are done or one fails (a failing acceptor's error
+ * token is still given to the client). bindings may be NULL. Records the
+ * first and last status of each side. */
 static void handshake(pair *p, const char *target, ULONG isc_req, const SEC_CHANNEL_BINDINGS *cb,
                       size_t cb_len, const SEC_CHANNEL_BINDINGS *sb, size_t sb_len) {
-    static uint8_t t1[TOKMAX], t2[TOKMAX], t3[TOKMAX];
+    static uint8_t tok[TOKMAX], out[TOKMAX];
+    ULONG tok_len = 0;
     TimeStamp ts;
-    SecBuffer cin[2] = {{0, SECBUFFER_TOKEN, NULL}, {(ULONG)cb_len, SECBUFFER_CHANNEL_BINDINGS,
-                                                     (void *)cb}};
-    SecBufferDesc cind = {SECBUFFER_VERSION, cb ? 2 : 0, cin};
-    SecBuffer out1 = {TOKMAX, SECBUFFER_TOKEN, t1};
-    SecBufferDesc out1d = {SECBUFFER_VERSION, 1, &out1};
-    p->isc1 = InitializeSecurityContextA(&p->ccred, NULL, (SEC_CHAR *)target, isc_req, 0,
-                                         SECURITY_NATIVE_DREP, cb ? &cind : NULL, 0, &p->cctx,
-                                         &out1d, &p->cattr, &ts);
-    p->have_c = p->isc1 == SEC_E_OK || p->isc1 == SEC_I_CONTINUE_NEEDED;
-    p->asc = p->isc2 = SEC_E_INTERNAL_ERROR;
-    if (!p->have_c) return;
-    memcpy(p->first_token, t1, out1.cbBuffer);
-    p->first_len = out1.cbBuffer;
-    SecBuffer sin[2] = {{out1.cbBuffer, SECBUFFER_TOKEN, t1},
-                        {(ULONG)sb_len, SECBUFFER_CHANNEL_BINDINGS, (void *)sb}};
-    SecBufferDesc sind = {SECBUFFER_VERSION, sb ? 2 : 1, sin};
-    SecBuffer out2 = {TOKMAX, SECBUFFER_TOKEN, t2};
-    SecBufferDesc out2d = {SECBUFFER_VERSION, 1, &out2};
-    p->asc = AcceptSecurityContext(&p->scred, NULL, &sind, ASC_STD, SECURITY_NATIVE_DREP, &p->sctx,
-                                   &out2d, &p->sattr, &ts);
-    p->have_s = p->asc == SEC_E_OK || p->asc == SEC_I_CONTINUE_NEEDED;
-    if (p->isc1 == SEC_E_OK) {
-        p->isc2 = SEC_E_OK;
-        if (out2.cbBuffer != 0) p->isc2 = SEC_E_INTERNAL_ERROR; /* no AP-REP expected */
-        return;
+    bool c_done = false, s_done = false, c_first = true, s_first = true, server_failed = false;
+    p->isc1 = p->isc2 = p->asc = p->asc1 = SEC_E_INTERNAL_ERROR;
+    for (int round = 0; round < 8; round++) {
+        /* client */
+        if (!c_done) {
+            SecBuffer cin[2] = {{tok_len, SECBUFFER_TOKEN, tok},
+                                {(ULONG)cb_len, SECBUFFER_CHANNEL_BINDINGS, (void *)cb}};
+            SecBufferDesc cind = {SECBUFFER_VERSION, 0, cin + (c_first ? 1 : 0)};
+            cind.cBuffers = (c_first ? 0 : 1) + (cb ? 1 : 0);
+            SecBuffer ob = {TOKMAX, SECBUFFER_TOKEN, out};
+            SecBufferDesc obd = {SECBUFFER_VERSION, 1, &ob};
+            SECURITY_STATUS st = InitializeSecurityContextA(
+                &p->ccred, c_first ? NULL : &p->cctx, (SEC_CHAR *)target, isc_req, 0,
+                SECURITY_NATIVE_DREP, cind.cBuffers ? &cind : NULL, 0, &p->cctx, &obd, &p->cattr,
+                &ts);
+            if (c_first) {
+                p->isc1 = st;
+                p->have_c = st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED;
+                if (p->have_c) {
+                    memcpy(p->first_token, out, ob.cbBuffer);
+                    p->first_len = ob.cbBuffer;
+                }
+            }
+            p->isc2 = st;
+            c_first = false;
+            if (server_failed) return;
+            if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED) return;
+            c_done = st == SEC_E_OK;
+            memcpy(tok, out, ob.cbBuffer);
+            tok_len = ob.cbBuffer;
+            if (tok_len == 0) {
+                if (!s_done && c_done && !s_first) p->asc = SEC_E_INTERNAL_ERROR;
+                return;
+            }
+        }
+        /* server */
+        if (s_done) {
+            p->asc = SEC_E_INTERNAL_ERROR; /* a token for a finished server */
+            return;
+        }
+        SecBuffer sin[2] = {{tok_len, SECBUFFER_TOKEN, tok},
+                            {(ULONG)sb_len, SECBUFFER_CHANNEL_BINDINGS, (void *)sb}};
+        SecBufferDesc sind = {SECBUFFER_VERSION, sb ? 2 : 1, sin};
+        SecBuffer ob = {TOKMAX, SECBUFFER_TOKEN, out};
+        SecBufferDesc obd = {SECBUFFER_VERSION, 1, &ob};
+        SECURITY_STATUS st = AcceptSecurityContext(&p->scred, s_first ? NULL : &p->sctx, &sind,
+                                                   ASC_STD, SECURITY_NATIVE_DREP, &p->sctx, &obd,
+                                                   &p->sattr, &ts);
+        if (s_first) {
+            p->asc1 = st;
+            p->have_s = st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED;
+        }
+        s_first = false;
+        p->asc = st;
+        s_done = st == SEC_E_OK;
+        if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED) server_failed = true;
+        memcpy(tok, out, ob.cbBuffer);
+        tok_len = ob.cbBuffer;
+        if (tok_len == 0 || c_done) {
+            if (tok_len != 0 && c_done) p->isc2 = SEC_E_INTERNAL_ERROR; /* unexpected token */
+            return;
+        }
     }
-    if (out2.cbBuffer == 0) return;
-    SecBuffer cin2[2] = {{out2.cbBuffer, SECBUFFER_TOKEN, t2},
-                         {(ULONG)cb_len, SECBUFFER_CHANNEL_BINDINGS, (void *)cb}};
-    SecBufferDesc cin2d = {SECBUFFER_VERSION, cb ? 2 : 1, cin2};
-    SecBuffer out3 = {TOKMAX, SECBUFFER_TOKEN, t3};
-    SecBufferDesc out3d = {SECBUFFER_VERSION, 1, &out3};
-    p->isc2 = InitializeSecurityContextA(&p->ccred, &p->cctx, (SEC_CHAR *)target, isc_req, 0,
-                                         SECURITY_NATIVE_DREP, &cin2d, 0, &p->cctx, &out3d,
-                                         &p->cattr, &ts);
-    if (p->isc2 == SEC_E_OK && out3.cbBuffer != 0) p->isc2 = SEC_E_INTERNAL_ERROR;
 }
 
 static void pair_free(pair *p) {
@@ -423,6 +453,8 @@ static void test_wrong_keys(void) {
     handshake(&p, "host/localhost", REQ_STD | ISC_REQ_MUTUAL_AUTH, NULL, 0, NULL, 0);
     CHECK_EQ_INT(p.isc1, SEC_I_CONTINUE_NEEDED);
     CHECK_EQ_INT(p.asc, SEC_E_LOGON_DENIED);
+    /* The acceptor's KRB-ERROR tells the client it asked for the wrong name. */
+    CHECK_EQ_INT(p.isc2, SEC_E_WRONG_PRINCIPAL);
     pair_free(&p);
     /* The acceptor only answers for HTTP/localhost. */
     char acceptor[128];
@@ -458,6 +490,89 @@ static void test_replayed_ap_req(void) {
     pair_free(&p);
 }
 
+/* The acceptor's krb5.conf allows no clock skew at all (clockskew = 0; read
+ * when its credential is acquired): an authenticator one second old is
+ * refused with SEC_E_TIME_SKEW, and the client learns it from the KRB-ERROR. */
+static void test_time_skew(void) {
+    const char *conf = getenv("KRB5_CONFIG");
+    REQUIRE(conf != NULL);
+    char strict[512];
+    snprintf(strict, sizeof strict, "%s.noskew", conf);
+    FILE *in = fopen(conf, "r"), *out = fopen(strict, "w");
+    REQUIRE(in && out);
+    char line[512];
+    while (fgets(line, sizeof line, in)) {
+        fputs(line, out);
+        if (strncmp(line, "[libdefaults]", 13) == 0) fputs("    clockskew = 0\n", out);
+    }
+    fclose(in);
+    fclose(out);
+    pair p;
+    memset(&p, 0, sizeof p);
+    TimeStamp ts;
+    REQUIRE(AcquireCredentialsHandleA(NULL, PKG, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                      &p.ccred, &ts) == SEC_E_OK);
+    char *saved = strdup(conf);
+    setenv("KRB5_CONFIG", strict, 1);
+    SECURITY_STATUS st = server_creds(NULL, NULL, &p.scred);
+    setenv("KRB5_CONFIG", saved, 1);
+    free(saved);
+    REQUIRE(st == SEC_E_OK);
+    /* AP-REQ now, accepted more than a second later. */
+    uint8_t t1[TOKMAX], t2[TOKMAX], t3[TOKMAX];
+    SecBuffer o1 = {TOKMAX, SECBUFFER_TOKEN, t1};
+    SecBufferDesc o1d = {SECBUFFER_VERSION, 1, &o1};
+    st = InitializeSecurityContextA(&p.ccred, NULL, (SEC_CHAR *)"host/localhost",
+                                    REQ_STD | ISC_REQ_MUTUAL_AUTH, 0, SECURITY_NATIVE_DREP, NULL,
+                                    0, &p.cctx, &o1d, &p.cattr, &ts);
+    CHECK_EQ_INT(st, SEC_I_CONTINUE_NEEDED);
+    p.have_c = st == SEC_I_CONTINUE_NEEDED;
+    struct timespec wait = {2, 100000000};
+    nanosleep(&wait, NULL);
+    SecBuffer i2 = {o1.cbBuffer, SECBUFFER_TOKEN, t1};
+    SecBufferDesc i2d = {SECBUFFER_VERSION, 1, &i2};
+    SecBuffer o2 = {TOKMAX, SECBUFFER_TOKEN, t2};
+    SecBufferDesc o2d = {SECBUFFER_VERSION, 1, &o2};
+    st = AcceptSecurityContext(&p.scred, NULL, &i2d, ASC_STD, SECURITY_NATIVE_DREP, &p.sctx, &o2d,
+                               &p.sattr, &ts);
+    CHECK_EQ_INT(st, SEC_E_TIME_SKEW);
+    CHECK(o2.cbBuffer > 0); /* KRB-ERROR for the client */
+    if (p.have_c && o2.cbBuffer > 0) {
+        SecBuffer i3 = {o2.cbBuffer, SECBUFFER_TOKEN, t2};
+        SecBufferDesc i3d = {SECBUFFER_VERSION, 1, &i3};
+        SecBuffer o3 = {TOKMAX, SECBUFFER_TOKEN, t3};
+        SecBufferDesc o3d = {SECBUFFER_VERSION, 1, &o3};
+        st = InitializeSecurityContextA(&p.ccred, &p.cctx, (SEC_CHAR *)"host/localhost",
+                                        REQ_STD | ISC_REQ_MUTUAL_AUTH, 0, SECURITY_NATIVE_DREP,
+                                        &i3d, 0, &p.cctx, &o3d, &p.cattr, &ts);
+        CHECK_EQ_INT(st, SEC_E_TIME_SKEW);
+    }
+    remove(strict);
+    pair_free(&p);
+}
+
+static void test_dce_style(void) {
+    pair p;
+    REQUIRE(pair_init(&p, NULL, NULL));
+    handshake(&p, "host/localhost", REQ_STD | ISC_REQ_USE_DCE_STYLE, NULL, 0, NULL, 0);
+    CHECK_EQ_INT(p.isc1, SEC_I_CONTINUE_NEEDED);
+    CHECK_EQ_INT(p.first_token[0], 0x6e); /* bare AP-REQ */
+    CHECK_EQ_INT(p.asc1, SEC_I_CONTINUE_NEEDED);
+    CHECK_EQ_INT(p.isc2, SEC_E_OK);
+    CHECK_EQ_INT(p.asc, SEC_E_OK);
+    CHECK(p.cattr & ISC_RET_USED_DCE_STYLE);
+    CHECK(p.cattr & ISC_RET_MUTUAL_AUTH);
+    CHECK(p.sattr & ASC_RET_USED_DCE_STYLE);
+    if (p.asc == SEC_E_OK && p.isc2 == SEC_E_OK) {
+        ULONG qop;
+        CHECK_EQ_INT(seal_unseal(&p.cctx, &p.sctx, false, 0, &qop, false, false), SEC_E_OK);
+        CHECK_EQ_INT(seal_unseal(&p.sctx, &p.cctx, false, 0, &qop, false, false), SEC_E_OK);
+        CHECK_EQ_INT(sign_verify(&p.cctx, &p.sctx, false), SEC_E_OK);
+        CHECK_EQ_INT(sign_verify(&p.sctx, &p.cctx, false), SEC_E_OK);
+    }
+    pair_free(&p);
+}
+
 int main(void) {
     if (!getenv("SSPI_KRB5_LOOPBACK")) {
         printf("skipped: needs the test KDC (run by tests/interop/krb5_gss.sh)\n");
@@ -472,5 +587,7 @@ int main(void) {
     TEST_RUN(test_delegation);
     TEST_RUN(test_wrong_keys);
     TEST_RUN(test_replayed_ap_req);
+    TEST_RUN(test_dce_style);
+    TEST_RUN(test_time_skew);
     return test_summary();
 }

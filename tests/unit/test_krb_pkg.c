@@ -343,6 +343,44 @@ static void test_transport_no_kdc(void) {
     kg_ctx_free(k);
 }
 
+static void test_dns_srv_parse(void) {
+    /* Response: 1 question _kerberos._udp.X.TEST SRV, 3 answers:
+     * prio 10 w 5 port 88 kdc2.x.test (name compressed to the question),
+     * prio 0 w 0 port 750 kdc1.x.test, one A record (ignored). */
+    uint8_t m[512];
+    long n = test_hex(
+        "1234 8180 0001 0003 0000 0000"
+        "095f6b65726265726f73045f756470 0158 0454455354 00 0021 0001" /* question @12 */
+        "c00c 0021 0001 00000e10 000d 000a 0005 0058 046b646332 c01b" /* kdc2 + X.TEST (@0x1b) */
+        "c00c 0021 0001 00000e10 000d 0000 0000 02ee 046b646331 c01b"
+        "c00c 0001 0001 00000e10 0004 7f000001",
+        m, sizeof m);
+    REQUIRE(n > 0);
+    kg_kdc_list l;
+    memset(&l, 0, sizeof l);
+    CHECK_OK(krb_dns_parse_srv(m, (size_t)n, &l));
+    CHECK_EQ_INT(l.count, 2);
+    if (l.count == 2) {
+        CHECK(strcmp(l.hosts[0], "kdc1.X.TEST") == 0);
+        CHECK_EQ_INT(l.ports[0], 750);
+        CHECK(strcmp(l.hosts[1], "kdc2.X.TEST") == 0);
+        CHECK_EQ_INT(l.ports[1], 88);
+    }
+    kg_kdc_list_clear(&l);
+    /* Truncations are refused, never read past the end. */
+    for (long cut = 0; cut < n; cut++) {
+        memset(&l, 0, sizeof l);
+        sr r = krb_dns_parse_srv(m, (size_t)cut, &l);
+        CHECK(r.code == SR_INVALID_TOKEN || (r.code == SR_OK && l.count <= 2));
+        kg_kdc_list_clear(&l);
+    }
+    /* Not a response. */
+    m[2] = 0x01;
+    memset(&l, 0, sizeof l);
+    CHECK_SR(krb_dns_parse_srv(m, (size_t)n, &l), SR_INVALID_TOKEN);
+    kg_kdc_list_clear(&l);
+}
+
 /* ---- credentials and package ---- */
 
 static void test_creds_password(void) {
@@ -459,6 +497,7 @@ int main(void) {
     TEST_RUN(test_transport_tcp_only);
     TEST_RUN(test_transport_udp_refused);
     TEST_RUN(test_transport_no_kdc);
+    TEST_RUN(test_dns_srv_parse);
     TEST_RUN(test_creds_password);
     TEST_RUN(test_creds_none);
     TEST_RUN(test_package_info);

@@ -175,6 +175,21 @@ int32_t kg_code_ap_err_skew(void) { return KRB5KRB_AP_ERR_SKEW; }
 int32_t kg_code_ap_err_modified(void) { return KRB5KRB_AP_ERR_MODIFIED; }
 int32_t kg_code_response_too_big(void) { return KRB5KRB_ERR_RESPONSE_TOO_BIG; }
 
+bool kg_code_is_key_mismatch(int32_t code) {
+    switch (code) {
+    case KRB5KRB_AP_ERR_MODIFIED:
+    case KRB5KRB_AP_ERR_NOKEY:
+    case KRB5KRB_AP_ERR_BADKEYVER:
+    case KRB5KRB_AP_ERR_NOT_US:
+    case KRB5KRB_AP_WRONG_PRINC:
+    case KRB5_KT_NOTFOUND:
+    case KRB5_KT_KVNONOTFOUND:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static char *dup_data(const krb5_data *d) {
     char *s = malloc(d->length + 1);
     if (!s) return NULL;
@@ -910,6 +925,41 @@ sr kg_ap_rep_read(kg_ctx *k, kg_auth *a, const uint8_t *rep, size_t len) {
     return r;
 }
 
+static sr copy_out(kg_ctx *k, krb5_data *d, kg_buf *out) {
+    out->data = malloc(d->length ? d->length : 1);
+    if (!out->data) {
+        krb5_free_data_contents(k->c, d);
+        return SR_FAIL(SR_NO_MEMORY);
+    }
+    memcpy(out->data, d->data, d->length);
+    out->len = d->length;
+    krb5_free_data_contents(k->c, d);
+    return SR_SUCCESS;
+}
+
+sr kg_ap_rep_make_dce(kg_ctx *k, kg_auth *a, kg_buf *ap_rep) {
+    memset(ap_rep, 0, sizeof *ap_rep);
+    krb5_data out;
+    memset(&out, 0, sizeof out);
+    krb5_error_code code = krb5_mk_rep_dce(k->c, a->ac, &out);
+    if (code) return fail(k, code);
+    return copy_out(k, &out, ap_rep);
+}
+
+sr kg_ap_rep_read_dce(kg_ctx *k, kg_auth *a, const uint8_t *rep, size_t len) {
+    krb5_data in;
+    in.magic = KV5M_DATA;
+    in.data = (char *)rep;
+    in.length = (unsigned)len;
+    krb5_ui_4 nonce = 0;
+    krb5_error_code code = krb5_rd_rep_dce(k->c, a->ac, &in, &nonce);
+    if (code) {
+        sr r = fail(k, code);
+        return r.code == SR_INVALID_TOKEN ? r : SR_FAIL(SR_MUTUAL_AUTH_FAILED);
+    }
+    return SR_SUCCESS;
+}
+
 void kg_ap_req_info_clear(kg_ap_req_info *i) {
     if (!i) return;
     free(i->client);
@@ -1102,6 +1152,9 @@ sr kg_krb_error_make(kg_ctx *k, int32_t code, const char *server, kg_buf *out) {
     if (c) return fail(k, c);
     err.magic = KV5M_ERROR;
     err.server = sp;
+    /* Keytab lookups have no protocol code: say it as RFC 4120 does. */
+    if (code == KRB5_KT_NOTFOUND) code = KRB5KRB_AP_ERR_NOKEY;
+    if (code == KRB5_KT_KVNONOTFOUND) code = KRB5KRB_AP_ERR_BADKEYVER;
     err.error = (code >= ERROR_TABLE_BASE_krb5 && code <= ERROR_TABLE_BASE_krb5 + 127)
                     ? (krb5_ui_4)(code - ERROR_TABLE_BASE_krb5)
                     : (krb5_ui_4)(KRB5KRB_ERR_GENERIC - ERROR_TABLE_BASE_krb5);
@@ -1216,6 +1269,16 @@ sr kg_realm_kdcs(kg_ctx *k, const char *realm, kg_kdc_list *out) {
     }
     profile_free_list(values);
     return SR_SUCCESS;
+}
+
+bool kg_dns_lookup_kdc(kg_ctx *k) {
+    profile_t prof = NULL;
+    int v = 1;
+    if (krb5_get_profile(k->c, &prof) == 0) {
+        if (profile_get_boolean(prof, "libdefaults", "dns_lookup_kdc", NULL, 1, &v) != 0) v = 1;
+        profile_release(prof);
+    }
+    return v != 0;
 }
 
 size_t kg_udp_preference_limit(kg_ctx *k) {

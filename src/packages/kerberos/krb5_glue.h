@@ -169,6 +169,11 @@ SR_MUST_CHECK sr kg_ap_req_make(kg_ctx *k, kg_ticket *ticket, const kg_ap_req_pa
                                 kg_auth **auth, kg_buf *ap_req);
 /* Verify the acceptor's AP-REP (mutual authentication). */
 SR_MUST_CHECK sr kg_ap_rep_read(kg_ctx *k, kg_auth *a, const uint8_t *rep, size_t len);
+/* DCE style third leg: the initiator's AP-REP (krb5_mk_rep_dce) and its
+ * check by the acceptor (krb5_rd_rep_dce: our sequence number echoed, no
+ * subkey). */
+SR_MUST_CHECK sr kg_ap_rep_make_dce(kg_ctx *k, kg_auth *a, kg_buf *ap_rep);
+SR_MUST_CHECK sr kg_ap_rep_read_dce(kg_ctx *k, kg_auth *a, const uint8_t *rep, size_t len);
 
 typedef struct kg_ap_req_info {
     char *client;            /* "alice@REALM", malloc'd */
@@ -226,6 +231,8 @@ typedef struct kg_kdc_list {
  * count 0 when the realm has none. */
 SR_MUST_CHECK sr kg_realm_kdcs(kg_ctx *k, const char *realm, kg_kdc_list *out);
 void kg_kdc_list_clear(kg_kdc_list *l);
+/* [libdefaults] dns_lookup_kdc (default true, as MIT). */
+bool kg_dns_lookup_kdc(kg_ctx *k);
 /* [libdefaults] udp_preference_limit (default 1465). */
 size_t kg_udp_preference_limit(kg_ctx *k);
 SR_MUST_CHECK sr kg_default_realm(kg_ctx *k, char **out);
@@ -235,6 +242,9 @@ int32_t kg_clockskew(kg_ctx *k);
 /* krb5 error codes the package tests for (values of the krb5 error table). */
 int32_t kg_code_ap_err_skew(void);
 int32_t kg_code_ap_err_modified(void);
+/* The acceptor could not use the ticket with its keys (MODIFIED, NOKEY,
+ * BADKEYVER, NOT_US, WRONG_PRINC, keytab entry not found). */
+bool kg_code_is_key_mismatch(int32_t code);
 int32_t kg_code_response_too_big(void);
 
 #endif

@@ -75,7 +75,6 @@ sr krb_client_start(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out
     ctx->target_name = strdup(in->target_name);
     SR_ENSURE(ctx->target_name != NULL, SR_NO_MEMORY);
     ctx->dce = (in->req_flags & ISC_REQ_USE_DCE_STYLE) != 0;
-    SR_ENSURE(!ctx->dce, SR_UNSUPPORTED); /* DCE style: not yet */
     ctx->gss_flags = gss_flags_from_req(in->req_flags);
     ctx->mutual = (ctx->gss_flags & KRB_GSS_C_MUTUAL_FLAG) != 0;
 
@@ -152,6 +151,9 @@ static sr map_acceptor_error(int32_t code) {
     if (code == kg_code_ap_err_skew()) return SR_FAIL(SR_TIME_SKEW);
     if (code == kg_code_ap_err_modified()) return SR_FAIL(SR_WRONG_PRINCIPAL);
     sr_code m = kg_map_error(code);
+    /* The acceptor has no key for the ticket: we asked for the wrong
+     * principal (what Windows reports for KRB_AP_ERR_MODIFIED and kin). */
+    if (m == SR_LOGON_DENIED && kg_code_is_key_mismatch(code)) m = SR_WRONG_PRINCIPAL;
     if (m == SR_INTERNAL || m == SR_OK) m = SR_LOGON_DENIED;
     return SR_FAIL(m);
 }
@@ -161,8 +163,14 @@ sr krb_client_ap_rep(krb_context *ctx, const sspi_step_in *in, sspi_step_out *ou
     const uint8_t *body;
     size_t body_len;
     uint16_t tok_id;
-    (void)out;
-    SR_TRY(krb_unframe_token(in->token, in->token_len, &tok_id, &body, &body_len));
+    if (ctx->dce) {
+        /* Bare AP-REP ([APPLICATION 15]) or KRB-ERROR ([APPLICATION 30]). */
+        body = in->token;
+        body_len = in->token_len;
+        tok_id = in->token[0] == 0x7e ? KRB_TOK_ERROR : KRB_TOK_AP_REP;
+    } else {
+        SR_TRY(krb_unframe_token(in->token, in->token_len, &tok_id, &body, &body_len));
+    }
     if (tok_id == KRB_TOK_ERROR) {
         int32_t code = 0;
         SR_TRY(kg_krb_error_read(c->kg, body, body_len, &code));
@@ -171,6 +179,13 @@ sr krb_client_ap_rep(krb_context *ctx, const sspi_step_in *in, sspi_step_out *ou
     }
     SR_ENSURE(tok_id == KRB_TOK_AP_REP, SR_INVALID_TOKEN);
     SR_TRY(kg_ap_rep_read(c->kg, ctx->auth, body, body_len));
+    if (ctx->dce) {
+        /* Third leg: our AP-REP back (ISC returns SEC_E_OK with it). */
+        kg_buf rep = {0};
+        SR_TRY(kg_ap_rep_make_dce(c->kg, ctx->auth, &rep));
+        out->token.data = rep.data;
+        out->token.len = rep.len;
+    }
     ctx->ret_flags = krb_ret_flags(ctx);
     return krb_context_finish(ctx);
 }

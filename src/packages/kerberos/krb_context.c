@@ -74,7 +74,7 @@ sr krb_context_step(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out
         if (state_table[i].state == ctx->state) e = &state_table[i];
     if (!e) {
         out->ret_flags = ctx->ret_flags;
-        return SR_FAIL(ctx->state == KRB_ST_DONE ? SR_INVALID_HANDLE : SR_INVALID_HANDLE);
+        return SR_FAIL(SR_INVALID_HANDLE); /* finished or failed: one-shot */
     }
     if (e->needs_input && (!in->token || in->token_len == 0)) {
         out->ret_flags = ctx->ret_flags;
@@ -101,6 +101,7 @@ sr krb_context_finish(krb_context *ctx) {
     const krb_key *acc = k.has_acceptor_subkey ? &k.acceptor_subkey : NULL;
     sr r = krb_gss_ctx_init(&ctx->gss, !ctx->is_server, key, acc);
     if (sr_is_ok(r)) {
+        ctx->gss.dce_style = ctx->dce;
         ctx->gss_ready = true;
         ctx->session_key = acc ? *acc : *key;
         ctx->send_seq = k.local_seq;

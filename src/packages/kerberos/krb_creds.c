@@ -265,13 +265,11 @@ sr krb_creds_query_attribute(krb_creds *c, ULONG attribute, void *buffer, bool u
     }
     case SECPKG_CRED_ATTR_LIBSSPI_KRB5_KEYTAB: {
         const char *kt = c->keytab_name;
-        char *def = NULL;
         if (!kt) {
             const char *env = getenv("KRB5_KTNAME");
             kt = env && env[0] ? env : "FILE:/etc/krb5.keytab";
         }
         r = put_string(kt, unicode, buffer);
-        free(def);
         break;
     }
     case SECPKG_CRED_ATTR_LIBSSPI_KRB5_CCACHE: {

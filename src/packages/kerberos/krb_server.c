@@ -71,13 +71,19 @@ sr krb_server_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out *ou
     krb_creds *c = ctx->creds;
     const uint8_t *ap_req;
     size_t ap_req_len;
+    bool bare = false;
     if (in->token_len > 0 && in->token[0] == 0x60) {
         uint16_t tok_id;
         SR_TRY(krb_unframe_token(in->token, in->token_len, &tok_id, &ap_req, &ap_req_len));
         SR_ENSURE(tok_id == KRB_TOK_AP_REQ, SR_INVALID_TOKEN);
     } else {
-        /* A bare AP-REQ ([APPLICATION 14]) is DCE style: not yet. */
-        return SR_FAIL(in->token[0] == 0x6e ? SR_UNSUPPORTED : SR_INVALID_TOKEN);
+        /* A bare AP-REQ ([APPLICATION 14]): DCE style (checked below
+         * against the checksum's flags, as MIT does). */
+        SR_ENSURE(in->token[0] == 0x6e, SR_INVALID_TOKEN);
+        ap_req = in->token;
+        ap_req_len = in->token_len;
+        bare = true;
+        ctx->dce = true;
     }
     kg_keytab *kt = NULL;
     SR_TRY(kg_keytab_resolve(c->kg, c->keytab_name, false, &kt));
@@ -102,6 +108,13 @@ sr krb_server_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out *ou
     bool mutual = info.mutual || (ctx->gss_flags & KRB_GSS_C_MUTUAL_FLAG);
     kg_ap_req_info_clear(&info);
     SR_TRY(r);
+    /* Only DCE-style clients send bare AP-REQs, and they always do. */
+    SR_ENSURE(bare == ((ctx->gss_flags & KRB_GSS_C_DCE_STYLE) != 0), SR_INVALID_TOKEN);
+    if (ctx->dce) {
+        mutual = true;
+        /* MIT and Windows do not delegate in DCE style. */
+        ctx->gss_flags &= ~KRB_GSS_C_DELEG_FLAG;
+    }
     ctx->mutual = mutual;
     if (mutual) ctx->gss_flags |= KRB_GSS_C_MUTUAL_FLAG;
     if (ctx->mutual) {
@@ -110,10 +123,17 @@ sr krb_server_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out *ou
         const krb_key *key = k.has_initiator_subkey ? &k.initiator_subkey : &k.session;
         /* RFC 4121 enctypes: pick an acceptor subkey (not for rc4-hmac, whose
          * RFC 4757 tokens have no AcceptorSubkey flag). */
-        bool cfx = key->enctype != KRB_ENCTYPE_RC4_HMAC;
+        bool cfx = key->enctype != KRB_ENCTYPE_RC4_HMAC || ctx->dce;
         kg_auth_keys_wipe(&k);
         kg_buf rep = {0};
         SR_TRY(kg_ap_rep_make(c->kg, ctx->auth, cfx, &rep));
+        if (ctx->dce) {
+            out->token.data = rep.data;
+            out->token.len = rep.len;
+            ctx->ret_flags = krb_ret_flags(ctx);
+            ctx->state = KRB_ST_SERVER_WAIT_DCE_AP_REP;
+            return SR_FAIL(SR_CONTINUE_NEEDED);
+        }
         r = krb_frame_token(KRB_TOK_AP_REP, rep.data, rep.len, &out->token);
         kg_buf_free(&rep);
         SR_TRY(r);
@@ -123,8 +143,9 @@ sr krb_server_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out *ou
 }
 
 sr krb_server_dce_ap_rep(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out) {
-    (void)ctx;
-    (void)in;
     (void)out;
-    return SR_FAIL(SR_UNSUPPORTED);
+    SR_ENSURE(in->token[0] == 0x6f, SR_INVALID_TOKEN);
+    SR_TRY(kg_ap_rep_read_dce(ctx->creds->kg, ctx->auth, in->token, in->token_len));
+    ctx->ret_flags = krb_ret_flags(ctx);
+    return krb_context_finish(ctx);
 }

@@ -5,7 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/nameser.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "wire/cursor.h"
 
 static krb_kdc_send_hook test_hook;
 static void *test_hook_arg;
@@ -48,10 +52,132 @@ static void kdc_addrs_free(kdc_addrs *a) {
     memset(a, 0, sizeof *a);
 }
 
+/* ---- DNS SRV ------------------------------------------------------------ */
+
+typedef struct srv_rec {
+    uint16_t prio, weight, port;
+    char *host;
+} srv_rec;
+
+static int srv_cmp(const void *a, const void *b) {
+    const srv_rec *x = a, *y = b;
+    if (x->prio != y->prio) return x->prio < y->prio ? -1 : 1;
+    if (x->weight != y->weight) return x->weight > y->weight ? -1 : 1;
+    return 0;
+}
+
+/* A (possibly compressed) name at r's position: expanded into name, r
+ * advanced past it. */
+static sr read_dns_name(const uint8_t *msg, size_t len, wire_reader *r, char *name, size_t cap) {
+    const uint8_t *p = wire_peek_ptr(r);
+    SR_ENSURE(p != NULL && wire_remaining(r) > 0, SR_INVALID_TOKEN);
+    int n = dn_expand(msg, msg + len, p, name, (int)cap);
+    SR_ENSURE(n > 0 && (size_t)n <= wire_remaining(r), SR_INVALID_TOKEN);
+    return wire_skip(r, (size_t)n);
+}
+
+sr krb_dns_parse_srv(const uint8_t *msg, size_t len, kg_kdc_list *out) {
+    wire_reader r;
+    wire_reader_init(&r, msg, len);
+    uint16_t id, flags, qd, an, ns, ar;
+    SR_TRY(wire_read_u16be(&r, &id));
+    SR_TRY(wire_read_u16be(&r, &flags));
+    SR_TRY(wire_read_u16be(&r, &qd));
+    SR_TRY(wire_read_u16be(&r, &an));
+    SR_TRY(wire_read_u16be(&r, &ns));
+    SR_TRY(wire_read_u16be(&r, &ar));
+    (void)id;
+    (void)ns;
+    (void)ar;
+    SR_ENSURE(flags & 0x8000, SR_INVALID_TOKEN); /* a response */
+    char name[NS_MAXDNAME];
+    for (unsigned i = 0; i < qd; i++) {
+        SR_TRY(read_dns_name(msg, len, &r, name, sizeof name));
+        SR_TRY(wire_skip(&r, 4));
+    }
+    srv_rec *recs = calloc(an ? an : 1, sizeof *recs);
+    SR_ENSURE(recs != NULL, SR_NO_MEMORY);
+    size_t n = 0;
+    sr res = SR_SUCCESS;
+    for (unsigned i = 0; i < an && sr_is_ok(res); i++) {
+        uint16_t type, cls, rdlen;
+        uint32_t ttl;
+        wire_reader rd;
+        res = read_dns_name(msg, len, &r, name, sizeof name);
+        if (sr_is_ok(res)) res = wire_read_u16be(&r, &type);
+        if (sr_is_ok(res)) res = wire_read_u16be(&r, &cls);
+        if (sr_is_ok(res)) res = wire_read_u32be(&r, &ttl);
+        if (sr_is_ok(res)) res = wire_read_u16be(&r, &rdlen);
+        if (sr_is_ok(res)) res = wire_read_sub(&r, rdlen, &rd);
+        if (!sr_is_ok(res) || type != 33 /* SRV */ || cls != 1 /* IN */) continue;
+        srv_rec s;
+        res = wire_read_u16be(&rd, &s.prio);
+        if (sr_is_ok(res)) res = wire_read_u16be(&rd, &s.weight);
+        if (sr_is_ok(res)) res = wire_read_u16be(&rd, &s.port);
+        if (sr_is_ok(res)) res = read_dns_name(msg, len, &rd, name, sizeof name);
+        if (sr_is_ok(res)) res = wire_expect_end(&rd);
+        if (!sr_is_ok(res)) break;
+        /* "." means "no service here" (RFC 2782). */
+        if (name[0] == '\0' || strcmp(name, ".") == 0 || s.port == 0) continue;
+        s.host = strdup(name);
+        if (!s.host) {
+            res = SR_FAIL(SR_NO_MEMORY);
+            break;
+        }
+        recs[n++] = s;
+    }
+    if (sr_is_ok(res) && n > 0) {
+        qsort(recs, n, sizeof *recs, srv_cmp);
+        char **hosts = realloc(out->hosts, (out->count + n) * sizeof *hosts);
+        if (hosts) out->hosts = hosts;
+        uint16_t *ports = hosts ? realloc(out->ports, (out->count + n) * sizeof *ports) : NULL;
+        if (ports) out->ports = ports;
+        if (!hosts || !ports) {
+            res = SR_FAIL(SR_NO_MEMORY);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                out->hosts[out->count] = recs[i].host;
+                out->ports[out->count] = recs[i].port;
+                out->count++;
+                recs[i].host = NULL;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) free(recs[i].host);
+    free(recs);
+    return res;
+}
+
+static void dns_srv_kdcs(const char *realm, kg_kdc_list *out) {
+    static const char *const services[] = {"_kerberos._udp.", "_kerberos._tcp."};
+    struct __res_state st;
+    memset(&st, 0, sizeof st);
+    if (res_ninit(&st) != 0) return;
+    st.retrans = 1;
+    st.retry = 2;
+    uint8_t *answer = malloc(NS_MAXMSG);
+    for (size_t i = 0; answer && i < 2 && out->count == 0; i++) {
+        char qname[NS_MAXDNAME];
+        if ((size_t)snprintf(qname, sizeof qname, "%s%s", services[i], realm) >= sizeof qname)
+            break;
+        int n = res_nquery(&st, qname, ns_c_in, ns_t_srv, answer, NS_MAXMSG);
+        if (n > 0 && !sr_is_ok(krb_dns_parse_srv(answer, (size_t)n, out)))
+            SSPI_LOG(SSPI_LOG_INFO, "kerberos", "malformed SRV answer for %s", qname);
+    }
+    free(answer);
+    res_nclose(&st);
+}
+
+sr krb_realm_kdcs(kg_ctx *k, const char *realm, kg_kdc_list *out) {
+    SR_TRY(kg_realm_kdcs(k, realm, out));
+    if (out->count == 0 && kg_dns_lookup_kdc(k)) dns_srv_kdcs(realm, out);
+    return SR_SUCCESS;
+}
+
 static sr kdc_addrs_get(kg_ctx *k, const char *realm, kdc_addrs *out) {
     memset(out, 0, sizeof *out);
     kg_kdc_list l;
-    SR_TRY(kg_realm_kdcs(k, realm, &l));
+    SR_TRY(krb_realm_kdcs(k, realm, &l));
     if (l.count == 0) {
         SSPI_LOG(SSPI_LOG_INFO, "kerberos", "no KDC configured for realm %s", realm);
         kg_kdc_list_clear(&l);

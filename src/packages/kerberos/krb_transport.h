@@ -8,8 +8,8 @@
  *
  *   krb_transport_run(x):  loop { step(reply) -> request; reply = sendto(request) }
  *
- * krb_kdc_sendto sends one request to the KDCs of a realm ([realms] REALM
- * kdc = ... in krb5.conf): UDP first (unless the request is larger than
+ * krb_kdc_sendto sends one request to the KDCs of a realm (krb_realm_kdcs:
+ * [realms] REALM kdc = ... in krb5.conf, else DNS SRV): UDP first (unless the request is larger than
  * udp_preference_limit or the KDC answered KRB_ERR_RESPONSE_TOO_BIG), each
  * KDC in turn with a short wait, two rounds; then TCP (4-byte length
  * framing, RFC 4120 7.2.2). Every wait is bounded: an unreachable realm
@@ -42,6 +42,17 @@ SR_MUST_CHECK sr krb_kdc_sendto(kg_ctx *k, const char *realm, const uint8_t *req
 
 /* Drive an exchange to completion (blocking). */
 SR_MUST_CHECK sr krb_transport_run(kg_ctx *k, kg_exchange *x);
+
+/* KDCs of a realm: [realms] REALM kdc entries, else (when [libdefaults]
+ * dns_lookup_kdc allows, MIT's default) DNS SRV records
+ * _kerberos._udp.REALM / _kerberos._tcp.REALM, by priority then weight.
+ * The DNS query is bounded (1 s, 2 tries). */
+SR_MUST_CHECK sr krb_realm_kdcs(kg_ctx *k, const char *realm, kg_kdc_list *out);
+
+/* Parse a DNS answer (RFC 1035 message) for SRV records (RFC 2782),
+ * appended to out sorted by priority, then weight (highest first). Exposed
+ * for tests and the fuzzer. SR_INVALID_TOKEN when malformed. */
+SR_MUST_CHECK sr krb_dns_parse_srv(const uint8_t *msg, size_t len, kg_kdc_list *out);
 
 /* Test hook: when set, every request goes to this function instead of the
  * network (tcp_only tells which transport the real driver would use). */
