@@ -137,6 +137,38 @@ sr utf8_to_utf16_units(const char *s, size_t len, uint16_t **out, size_t *out_nc
     return utf8_to_units(s, len, out, out_nchars);
 }
 
+sr utf8_to_utf16le_buf(const char *s, size_t len, uint8_t *buf, size_t cap, size_t *out_len) {
+    *out_len = 0;
+    SR_ENSURE(s != NULL || len == 0, SR_INVALID_PARAMETER);
+    /* Each UTF-8 byte yields at most one 16-bit unit. */
+    SR_ENSURE(len <= cap / 2, SR_BUFFER_TOO_SMALL);
+    const uint8_t *u = (const uint8_t *)s;
+    size_t pos = 0, n = 0;
+    while (pos < len) {
+        uint32_t cp;
+        if (!utf8_next(u, len, &pos, &cp)) {
+            volatile uint8_t *v = buf;
+            for (size_t i = 0; i < n; i++) v[i] = 0;
+            return SR_FAIL(SR_INVALID_PARAMETER);
+        }
+        uint16_t w[2];
+        size_t k = 0;
+        if (cp >= 0x10000u) {
+            cp -= 0x10000u;
+            w[k++] = (uint16_t)(0xD800u + (cp >> 10));
+            w[k++] = (uint16_t)(0xDC00u + (cp & 0x3FFu));
+        } else {
+            w[k++] = (uint16_t)cp;
+        }
+        for (size_t i = 0; i < k; i++) {
+            buf[n++] = (uint8_t)(w[i] & 0xFF);
+            buf[n++] = (uint8_t)(w[i] >> 8);
+        }
+    }
+    *out_len = n;
+    return SR_SUCCESS;
+}
+
 sr utf8_to_utf16le(const char *s, size_t len, uint8_t **out, size_t *out_len) {
     uint16_t *units;
     size_t n;

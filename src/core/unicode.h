@@ -17,6 +17,11 @@
 /* UTF-8 (len bytes, no NUL needed) -> UTF-16LE bytes, NUL-terminated (2 zero
  * bytes, not counted in *out_len). */
 SR_MUST_CHECK sr utf8_to_utf16le(const char *s, size_t len, uint8_t **out, size_t *out_len);
+/* The same into a caller buffer (no NUL, no allocation): SR_BUFFER_TOO_SMALL
+ * unless cap >= 2 * len (the worst case), SR_INVALID_PARAMETER for invalid
+ * UTF-8 (buf is then zeroed as far as it was written). */
+SR_MUST_CHECK sr utf8_to_utf16le_buf(const char *s, size_t len, uint8_t *buf, size_t cap,
+                                     size_t *out_len);
 /* UTF-16LE bytes (len must be even) -> UTF-8, NUL-terminated. */
 SR_MUST_CHECK sr utf16le_to_utf8(const uint8_t *s, size_t len, char **out, size_t *out_len);
 /* Native 16-bit units (SEC_WCHAR strings) -> UTF-8. nchars units. */

@@ -137,6 +137,54 @@ SR_MUST_CHECK sr crypto_pbkdf2(crypto_hash_alg alg, const void *pass, size_t pas
                                const void *salt, size_t salt_len, uint32_t iterations,
                                uint8_t *out, size_t out_len);
 
+/* ---- Portable primitives (crypto_portable.c) ----
+ * MD5 (RFC 1321), HMAC-MD5 (RFC 2104) and RC4 in portable C with
+ * caller-owned state: no heap, no OpenSSL object, no failure once the
+ * arguments are valid. They serve NTLM's per-handshake and per-message work
+ * (crypto_hash/crypto_hmac/crypto_hmac_new with CRYPTO_HASH_MD5 and the
+ * exportable and one-shot RC4 above run on them too). All these states hold
+ * secrets: crypto_md5_final and crypto_hmac_md5_end wipe the working state;
+ * keyed templates (crypto_hmac_md5_key) and RC4 streams are wiped by their
+ * owner with crypto_wipe. */
+typedef struct crypto_md5_state {
+    uint32_t h[4];
+    uint64_t total; /* bytes absorbed */
+    uint8_t buf[64];
+} crypto_md5_state;
+void crypto_md5_init(crypto_md5_state *s);
+void crypto_md5_update(crypto_md5_state *s, const void *data, size_t len);
+void crypto_md5_final(crypto_md5_state *s, uint8_t out[CRYPTO_MD5_LEN]);
+/* MD5 over parts (parts[i].data may be NULL when len is 0). */
+void crypto_md5_parts(const crypto_part *parts, size_t nparts, uint8_t out[CRYPTO_MD5_LEN]);
+
+/* An HMAC-MD5 key with both pads absorbed (32 bytes; copying it is cheap).
+ * Per message: crypto_hmac_md5_begin(k, &s); crypto_md5_update(&s, ...);
+ * crypto_hmac_md5_end(k, &s, mac). */
+typedef struct crypto_hmac_md5_key {
+    uint32_t inner[4];
+    uint32_t outer[4];
+} crypto_hmac_md5_key;
+void crypto_hmac_md5_key_init(crypto_hmac_md5_key *k, const void *key, size_t key_len);
+void crypto_hmac_md5_begin(const crypto_hmac_md5_key *k, crypto_md5_state *s);
+void crypto_hmac_md5_end(const crypto_hmac_md5_key *k, crypto_md5_state *s,
+                         uint8_t out[CRYPTO_MD5_LEN]);
+void crypto_hmac_md5_parts(const void *key, size_t key_len, const crypto_part *parts,
+                           size_t nparts, uint8_t out[CRYPTO_MD5_LEN]);
+
+/* An RC4 stream held by value (e.g. inside a per-direction NTLM state).
+ * Key length 1..256 (else SR_INVALID_PARAMETER). in == out is allowed.
+ * Export/import use the CRYPTO_RC4_STATE_LEN layout of crypto_rc4_export;
+ * import checks S is a permutation (SR_INVALID_PARAMETER). */
+typedef struct crypto_rc4_stream {
+    uint32_t s[256];
+    uint32_t i, j;
+} crypto_rc4_stream;
+SR_MUST_CHECK sr crypto_rc4_stream_init(crypto_rc4_stream *r, const void *key, size_t key_len);
+void crypto_rc4_stream_update(crypto_rc4_stream *r, const void *in, void *out, size_t len);
+void crypto_rc4_stream_export(const crypto_rc4_stream *r, uint8_t out[CRYPTO_RC4_STATE_LEN]);
+SR_MUST_CHECK sr crypto_rc4_stream_import(const uint8_t in[CRYPTO_RC4_STATE_LEN],
+                                          crypto_rc4_stream *r);
+
 /* CRC-32 (IEEE 802.3, as NTLMv1 signing uses), no OpenSSL needed.
  * crypto_crc32(0, data, len) is the standard CRC-32 ("123456789" ->
  * 0xCBF43926); to continue over more data pass the previous result as crc. */

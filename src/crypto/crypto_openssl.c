@@ -8,11 +8,17 @@
  * HMAC is done by hand over cached, keyed EVP_MD_CTX states (inner/outer
  * pads already absorbed) that are copied per message: for the small
  * messages of NTLM signing this is much cheaper than EVP_MAC.
+ *
+ * MD5, HMAC-MD5 and RC4 run on the portable code of crypto_portable.c
+ * (no allocation per call; see crypto.h): crypto_hash, crypto_hmac and
+ * crypto_hmac_new with CRYPTO_HASH_MD5, the exportable RC4 handles and
+ * crypto_rc4_oneshot. crypto_rc4_new keeps OpenSSL's RC4.
  */
 #include "crypto.h"
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,8 +162,20 @@ static sr ensure_legacy(void) {
 
 /* ---- secrets ---- */
 
+/* memset followed by a compiler barrier that makes the zeroed memory
+ * observable (so the store cannot be dropped as dead); where the barrier
+ * is unavailable, OpenSSL's cleanse. The barrier form is used because
+ * OPENSSL_cleanse on x86-64 is an out-of-line loop of 8-byte stores: wiping
+ * the per-context NTLM states (about 1 KiB each) and the many small HMAC
+ * temporaries with it showed in handshake profiles. */
 void crypto_wipe(void *p, size_t len) {
-    if (p != NULL && len != 0) OPENSSL_cleanse(p, len);
+    if (p == NULL || len == 0) return;
+#if defined(__GNUC__) || defined(__clang__)
+    memset(p, 0, len);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+    OPENSSL_cleanse(p, len);
+#endif
 }
 
 bool crypto_memeq(const void *a, const void *b, size_t len) {
@@ -171,21 +189,76 @@ void crypto_free_wipe(void *p, size_t len) {
     free(p);
 }
 
-sr crypto_random(void *out, size_t len) {
-    SR_TRY(ensure_base());
-    if (len == 0) return SR_SUCCESS;
-    SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
-    unsigned char *o = out;
+/* Small requests (NTLM: 8-byte challenges, 16-byte session keys) are
+ * served from a per-thread buffer filled RAND_BUF bytes at a time: one
+ * RAND_bytes_ex call costs about as much as a whole NTLM key derivation.
+ * Bytes are wiped from the buffer as they are handed out, so the buffer
+ * only ever holds output nobody has used (and nobody will: a new thread
+ * starts with an empty buffer). After fork() the child never uses its
+ * parent's buffer: pthread_atfork bumps a generation counter that the
+ * buffer is checked against, so parent and child cannot hand out the same
+ * bytes. */
+#define RAND_BUF 256
+#define RAND_BUF_MAX_REQUEST 64
+
+typedef struct rand_cache {
+    uint8_t buf[RAND_BUF];
+    size_t avail;      /* unused bytes at the end of buf */
+    unsigned long gen; /* g_rand_gen when filled (0: never) */
+} rand_cache;
+
+static _Thread_local rand_cache t_rand;
+static atomic_ulong g_rand_gen = 1;
+static pthread_once_t g_rand_once = PTHREAD_ONCE_INIT;
+static bool g_rand_atfork_ok;
+
+static void rand_atfork_child(void) { atomic_fetch_add(&g_rand_gen, 1); }
+
+static void rand_once(void) { g_rand_atfork_ok = pthread_atfork(NULL, NULL, rand_atfork_child) == 0; }
+
+static int rand_fill(unsigned char *o, size_t len) {
     while (len > 0) {
         size_t n = len > INT_MAX ? (size_t)INT_MAX : len;
         if (RAND_bytes_ex(g_libctx, o, n, 0) != 1) {
             ERR_clear_error();
-            return SR_FAIL(SR_INTERNAL);
+            return 0;
         }
         o += n;
         len -= n;
     }
-    return SR_SUCCESS;
+    return 1;
+}
+
+/* Serve len <= RAND_BUF_MAX_REQUEST bytes from the thread's buffer:
+ * 1 done, 0 buffer unusable (ask OpenSSL directly), -1 OpenSSL failed. */
+static int rand_from_cache(unsigned char *out, size_t len) {
+    (void)pthread_once(&g_rand_once, rand_once);
+    if (!g_rand_atfork_ok) return 0;
+    rand_cache *c = &t_rand;
+    unsigned long gen = atomic_load_explicit(&g_rand_gen, memory_order_relaxed);
+    if (c->gen != gen || c->avail < len) {
+        c->avail = 0;
+        if (!rand_fill(c->buf, sizeof c->buf)) {
+            crypto_wipe(c->buf, sizeof c->buf);
+            return -1;
+        }
+        c->avail = sizeof c->buf;
+        c->gen = gen;
+    }
+    uint8_t *src = c->buf + (sizeof c->buf - c->avail);
+    memcpy(out, src, len);
+    crypto_wipe(src, len);
+    c->avail -= len;
+    return 1;
+}
+
+sr crypto_random(void *out, size_t len) {
+    SR_TRY(ensure_base());
+    if (len == 0) return SR_SUCCESS;
+    SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
+    int got = len <= RAND_BUF_MAX_REQUEST ? rand_from_cache(out, len) : 0;
+    if (got == 0) got = rand_fill(out, len) ? 1 : -1;
+    return got > 0 ? SR_SUCCESS : SR_FAIL(SR_INTERNAL);
 }
 
 /* ---- digests ---- */
@@ -218,6 +291,12 @@ static int update_parts(EVP_MD_CTX *c, const crypto_part *parts, size_t nparts) 
 }
 
 sr crypto_hash(crypto_hash_alg alg, const crypto_part *parts, size_t nparts, uint8_t *out) {
+    if (alg == CRYPTO_HASH_MD5) {
+        SR_TRY(check_parts(parts, nparts));
+        SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
+        crypto_md5_parts(parts, nparts, out);
+        return SR_SUCCESS;
+    }
     const EVP_MD *md;
     SR_TRY(get_md(alg, &md));
     SR_TRY(check_parts(parts, nparts));
@@ -286,6 +365,12 @@ static int hmac_pad_init(EVP_MD_CTX *c, const EVP_MD *md, const uint8_t *block, 
 
 sr crypto_hmac(crypto_hash_alg alg, const void *key, size_t key_len, const crypto_part *parts,
                size_t nparts, uint8_t *out) {
+    if (alg == CRYPTO_HASH_MD5) {
+        SR_TRY(check_parts(parts, nparts));
+        SR_ENSURE(out != NULL && (key_len == 0 || key != NULL), SR_INVALID_PARAMETER);
+        crypto_hmac_md5_parts(key, key_len, parts, nparts, out);
+        return SR_SUCCESS;
+    }
     const EVP_MD *md;
     SR_TRY(get_md(alg, &md));
     SR_TRY(check_parts(parts, nparts));
@@ -317,11 +402,16 @@ sr crypto_hmac_md5(const void *key, size_t key_len, const void *data, size_t len
     return crypto_hmac(CRYPTO_HASH_MD5, key, key_len, &p, 1, out);
 }
 
+/* MD5 (md5 == true): the portable keyed template and working state, one
+ * allocation in all. Other digests: EVP templates copied per message. */
 struct crypto_hmac_ctx {
     EVP_MD_CTX *inner; /* keyed template: ipad block absorbed */
     EVP_MD_CTX *outer; /* keyed template: opad block absorbed */
     EVP_MD_CTX *work;
     bool started;
+    bool md5;
+    crypto_hmac_md5_key md5_key;
+    crypto_md5_state md5_work;
 };
 
 void crypto_hmac_free(crypto_hmac_ctx *ctx) {
@@ -336,6 +426,17 @@ void crypto_hmac_free(crypto_hmac_ctx *ctx) {
 sr crypto_hmac_new(crypto_hash_alg alg, const void *key, size_t key_len, crypto_hmac_ctx **out) {
     SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
     *out = NULL;
+    if (alg == CRYPTO_HASH_MD5) {
+        SR_ENSURE(key_len == 0 || key != NULL, SR_INVALID_PARAMETER);
+        crypto_hmac_ctx *m = calloc(1, sizeof *m);
+        SR_ENSURE(m != NULL, SR_NO_MEMORY);
+        m->md5 = true;
+        crypto_hmac_md5_key_init(&m->md5_key, key, key_len);
+        crypto_hmac_md5_begin(&m->md5_key, &m->md5_work);
+        m->started = true;
+        *out = m;
+        return SR_SUCCESS;
+    }
     const EVP_MD *md;
     SR_TRY(get_md(alg, &md));
     crypto_hmac_ctx *ctx = calloc(1, sizeof *ctx);
@@ -367,6 +468,11 @@ sr crypto_hmac_new(crypto_hash_alg alg, const void *key, size_t key_len, crypto_
 
 sr crypto_hmac_start(crypto_hmac_ctx *ctx) {
     SR_ENSURE(ctx != NULL, SR_INVALID_PARAMETER);
+    if (ctx->md5) {
+        crypto_hmac_md5_begin(&ctx->md5_key, &ctx->md5_work);
+        ctx->started = true;
+        return SR_SUCCESS;
+    }
     if (!EVP_MD_CTX_copy_ex(ctx->work, ctx->inner)) {
         ERR_clear_error();
         ctx->started = false;
@@ -380,6 +486,10 @@ sr crypto_hmac_update(crypto_hmac_ctx *ctx, const void *data, size_t len) {
     SR_ENSURE(ctx != NULL && ctx->started, SR_INVALID_PARAMETER);
     if (len == 0) return SR_SUCCESS;
     SR_ENSURE(data != NULL, SR_INVALID_PARAMETER);
+    if (ctx->md5) {
+        crypto_md5_update(&ctx->md5_work, data, len);
+        return SR_SUCCESS;
+    }
     if (!EVP_DigestUpdate(ctx->work, data, len)) {
         ERR_clear_error();
         return SR_FAIL(SR_INTERNAL);
@@ -389,6 +499,11 @@ sr crypto_hmac_update(crypto_hmac_ctx *ctx, const void *data, size_t len) {
 
 sr crypto_hmac_finish(crypto_hmac_ctx *ctx, uint8_t *out) {
     SR_ENSURE(ctx != NULL && ctx->started && out != NULL, SR_INVALID_PARAMETER);
+    if (ctx->md5) {
+        ctx->started = false;
+        crypto_hmac_md5_end(&ctx->md5_key, &ctx->md5_work, out);
+        return SR_SUCCESS;
+    }
     uint8_t ih[MAX_DIGEST];
     unsigned int ilen = 0;
     ctx->started = false;
@@ -419,11 +534,10 @@ static int cipher_update(EVP_CIPHER_CTX *c, const uint8_t *in, uint8_t *out, siz
 }
 
 /* Either an OpenSSL cipher context (c != NULL) or, for exportable handles,
- * a portable RC4 state (s, i, j). */
+ * a portable RC4 stream (crypto_portable.c). */
 struct crypto_rc4 {
     EVP_CIPHER_CTX *c;
-    uint8_t s[256];
-    uint8_t i, j;
+    crypto_rc4_stream st;
 };
 
 void crypto_rc4_free(crypto_rc4 *ctx) {
@@ -433,40 +547,18 @@ void crypto_rc4_free(crypto_rc4 *ctx) {
     free(ctx);
 }
 
-/* Portable RC4 (key scheduling and PRGA as in the original description). */
-static void rc4_portable_init(crypto_rc4 *ctx, const uint8_t *key, size_t key_len) {
-    for (unsigned k = 0; k < 256; k++) ctx->s[k] = (uint8_t)k;
-    uint8_t j = 0;
-    for (unsigned k = 0; k < 256; k++) {
-        j = (uint8_t)(j + ctx->s[k] + key[k % key_len]);
-        uint8_t t = ctx->s[k];
-        ctx->s[k] = ctx->s[j];
-        ctx->s[j] = t;
-    }
-    ctx->i = ctx->j = 0;
-}
-
-static void rc4_portable_update(crypto_rc4 *ctx, const uint8_t *in, uint8_t *out, size_t len) {
-    uint8_t i = ctx->i, j = ctx->j;
-    for (size_t n = 0; n < len; n++) {
-        i = (uint8_t)(i + 1);
-        j = (uint8_t)(j + ctx->s[i]);
-        uint8_t t = ctx->s[i];
-        ctx->s[i] = ctx->s[j];
-        ctx->s[j] = t;
-        out[n] = in[n] ^ ctx->s[(uint8_t)(ctx->s[i] + ctx->s[j])];
-    }
-    ctx->i = i;
-    ctx->j = j;
-}
-
 sr crypto_rc4_new_exportable(const void *key, size_t key_len, crypto_rc4 **out) {
     SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
     *out = NULL;
     SR_ENSURE(key != NULL && key_len > 0 && key_len <= 256, SR_INVALID_PARAMETER);
-    crypto_rc4 *ctx = calloc(1, sizeof *ctx);
+    crypto_rc4 *ctx = malloc(sizeof *ctx);
     SR_ENSURE(ctx != NULL, SR_NO_MEMORY);
-    rc4_portable_init(ctx, key, key_len);
+    ctx->c = NULL;
+    sr r = crypto_rc4_stream_init(&ctx->st, key, key_len);
+    if (!sr_is_ok(r)) {
+        crypto_rc4_free(ctx);
+        return r;
+    }
     *out = ctx;
     return SR_SUCCESS;
 }
@@ -474,25 +566,21 @@ sr crypto_rc4_new_exportable(const void *key, size_t key_len, crypto_rc4 **out) 
 sr crypto_rc4_export(const crypto_rc4 *ctx, uint8_t out[CRYPTO_RC4_STATE_LEN]) {
     SR_ENSURE(ctx != NULL && out != NULL, SR_INVALID_PARAMETER);
     SR_ENSURE(ctx->c == NULL, SR_UNSUPPORTED);
-    memcpy(out, ctx->s, 256);
-    out[256] = ctx->i;
-    out[257] = ctx->j;
+    crypto_rc4_stream_export(&ctx->st, out);
     return SR_SUCCESS;
 }
 
 sr crypto_rc4_import(const uint8_t in[CRYPTO_RC4_STATE_LEN], crypto_rc4 **out) {
     SR_ENSURE(out != NULL && in != NULL, SR_INVALID_PARAMETER);
     *out = NULL;
-    uint8_t seen[256] = {0};
-    for (unsigned k = 0; k < 256; k++) {
-        SR_ENSURE(!seen[in[k]], SR_INVALID_PARAMETER);
-        seen[in[k]] = 1;
-    }
-    crypto_rc4 *ctx = calloc(1, sizeof *ctx);
+    crypto_rc4 *ctx = malloc(sizeof *ctx);
     SR_ENSURE(ctx != NULL, SR_NO_MEMORY);
-    memcpy(ctx->s, in, 256);
-    ctx->i = in[256];
-    ctx->j = in[257];
+    ctx->c = NULL;
+    sr r = crypto_rc4_stream_import(in, &ctx->st);
+    if (!sr_is_ok(r)) {
+        crypto_rc4_free(ctx);
+        return r;
+    }
     *out = ctx;
     return SR_SUCCESS;
 }
@@ -533,7 +621,7 @@ sr crypto_rc4_update(crypto_rc4 *ctx, const void *in, void *out, size_t len) {
     if (len == 0) return SR_SUCCESS;
     SR_ENSURE(in != NULL && out != NULL, SR_INVALID_PARAMETER);
     if (ctx->c == NULL) {
-        rc4_portable_update(ctx, in, out, len);
+        crypto_rc4_stream_update(&ctx->st, in, out, len);
         return SR_SUCCESS;
     }
     if (!cipher_update(ctx->c, in, out, len)) {
@@ -544,11 +632,12 @@ sr crypto_rc4_update(crypto_rc4 *ctx, const void *in, void *out, size_t len) {
 }
 
 sr crypto_rc4_oneshot(const void *key, size_t key_len, const void *in, void *out, size_t len) {
-    crypto_rc4 *ctx;
-    SR_TRY(crypto_rc4_new(key, key_len, &ctx));
-    sr r = crypto_rc4_update(ctx, in, out, len);
-    crypto_rc4_free(ctx);
-    return r;
+    SR_ENSURE(len == 0 || (in != NULL && out != NULL), SR_INVALID_PARAMETER);
+    crypto_rc4_stream st;
+    SR_TRY(crypto_rc4_stream_init(&st, key, key_len));
+    crypto_rc4_stream_update(&st, in, out, len);
+    crypto_wipe(&st, sizeof st);
+    return SR_SUCCESS;
 }
 
 /* One-shot block cipher without padding; len must be a multiple of the

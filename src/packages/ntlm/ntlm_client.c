@@ -150,6 +150,7 @@ typedef struct client_work {
     ntlm_av_info av;
     uint32_t neg;
     uint8_t nt_hash[16];
+    uint8_t ntowfv2[16]; /* cached in the credential (ntlm_creds_client_keys) */
     uint8_t lm_hash[16];
     bool has_lm_hash;
     uint8_t session_base_key[16];
@@ -234,7 +235,6 @@ static sr build_client_av(ntlm_context *ctx, const sspi_step_in *in, client_work
 }
 
 static sr client_v2(ntlm_context *ctx, const sspi_step_in *in, client_work *cw) {
-    const sspi_identity *id = ctx->creds->identity;
     uint8_t cc[8], key[16], proof[16];
     SR_TRY(crypto_random(cc, sizeof cc));
     SR_TRY(build_client_av(ctx, in, cw));
@@ -248,9 +248,8 @@ static sr client_v2(ntlm_context *ctx, const sspi_step_in *in, client_work *cw) 
     wire_writer_free(&w);
     SR_TRY(r);
 
-    r = ntlm_ntowfv2(cw->nt_hash, id->user, id->domain, key);
-    if (sr_is_ok(r))
-        r = ntlm_v2_proof(key, cw->ch.server_challenge, cw->nt_resp + 16, cw->nt_len - 16, proof);
+    memcpy(key, cw->ntowfv2, 16);
+    r = ntlm_v2_proof(key, cw->ch.server_challenge, cw->nt_resp + 16, cw->nt_len - 16, proof);
     if (sr_is_ok(r)) {
         memcpy(cw->nt_resp, proof, 16);
         r = ntlm_v2_session_base_key(key, proof, cw->session_base_key);
@@ -319,7 +318,6 @@ static sr client_final_flags(ntlm_context *ctx, client_work *cw) {
 }
 
 static sr client_keys(ntlm_context *ctx, client_work *cw) {
-    const sspi_identity *id = ctx->creds->identity;
     if (ctx->anonymous) {
         /* MS-NLMP 3.1.5.1.2: NtChallengeResponse empty, LmChallengeResponse
          * Z(1); the session base key is zero. */
@@ -328,13 +326,17 @@ static sr client_keys(ntlm_context *ctx, client_work *cw) {
         memset(cw->kxkey, 0, 16);
         return SR_SUCCESS;
     }
-    if (id->has_nt_hash) {
-        memcpy(cw->nt_hash, id->nt_hash, 16);
-    } else {
-        SR_TRY(ntlm_nt_hash(id->password, id->password_len, cw->nt_hash));
-        cw->has_lm_hash = sr_is_ok(ntlm_lm_hash(id->password, id->password_len, cw->lm_hash));
+    /* Derived once per credential; the LM hash only below level 3. */
+    ntlm_client_keys k;
+    sr r = ntlm_creds_client_keys(ctx->creds, ctx->policy.lm_compat < 3, &k);
+    if (sr_is_ok(r)) {
+        memcpy(cw->nt_hash, k.nt_hash, 16);
+        memcpy(cw->ntowfv2, k.ntowfv2, 16);
+        memcpy(cw->lm_hash, k.lm_hash, 16);
+        cw->has_lm_hash = k.has_lm_hash;
     }
-    return SR_SUCCESS;
+    crypto_wipe(&k, sizeof k);
+    return r;
 }
 
 sr ntlm_client_authenticate(ntlm_context *ctx, const sspi_step_in *in, sspi_step_out *out) {

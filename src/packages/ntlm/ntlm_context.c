@@ -50,9 +50,18 @@ void ntlm_timestamp_set(TimeStamp *ts, int64_t filetime) {
 }
 
 sr ntlm_upper(const char *s, char **out) {
+    size_t n = strlen(s), k = 0;
+    while (k < n && (unsigned char)s[k] < 0x80) k++;
+    if (k == n) { /* ASCII (host and domain names): same mapping, one copy */
+        *out = malloc(n + 1);
+        SR_ENSURE(*out != NULL, SR_NO_MEMORY);
+        for (k = 0; k <= n; k++)
+            (*out)[k] = (char)(s[k] >= 'a' && s[k] <= 'z' ? s[k] - 'a' + 'A' : s[k]);
+        return SR_SUCCESS;
+    }
     uint8_t *w = NULL;
     size_t wlen = 0, olen = 0;
-    SR_TRY(utf8_to_utf16le(s, strlen(s), &w, &wlen));
+    SR_TRY(utf8_to_utf16le(s, n, &w, &wlen));
     utf16le_upcase(w, wlen);
     sr r = utf16le_to_utf8(w, wlen, out, &olen);
     free(w);

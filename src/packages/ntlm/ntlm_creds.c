@@ -14,6 +14,7 @@
 #include "core/memory.h"
 #include "core/unicode.h"
 #include "crypto/crypto.h"
+#include "ntlm_crypto.h"
 
 #define LOG_COMPONENT "ntlm-creds"
 
@@ -25,8 +26,31 @@ unsigned ntlm_lm_compat_from_env(void) {
     return NTLM_LM_COMPAT_DEFAULT;
 }
 
+/* The account file (NULL or "": none), with its cache held open for the
+ * credential's lifetime (ntlm_userdb.h). Under c->lock, or while the
+ * credential is private to its creator. */
+static sr creds_set_file(ntlm_creds *c, const char *path) {
+    char *copy = NULL;
+    ntlm_userdb_cache *cache = NULL;
+    if (path && path[0]) {
+        copy = strdup(path);
+        SR_ENSURE(copy != NULL, SR_NO_MEMORY);
+        sr r = ntlm_userdb_cache_open(path, &cache);
+        if (!sr_is_ok(r)) {
+            free(copy);
+            return r;
+        }
+    }
+    free(c->db.file);
+    ntlm_userdb_cache_close(c->file_cache);
+    c->db.file = copy;
+    c->file_cache = cache;
+    return SR_SUCCESS;
+}
+
 static void creds_free(ntlm_creds *c) {
     sspi_identity_free(c->identity);
+    ntlm_userdb_cache_close(c->file_cache);
     ntlm_userdb_source_clear(&c->db);
     pthread_mutex_destroy(&c->lock);
     crypto_wipe(c, sizeof(*c));
@@ -57,10 +81,7 @@ sr ntlm_creds_acquire(const sspi_cred_request *req, ntlm_creds **out) {
     c->policy.cbt_policy = LIBSSPI_CBT_WHEN_SUPPORTED;
     const char *file = getenv("NTLM_USER_FILE");
     sr r = SR_SUCCESS;
-    if (file && *file) {
-        c->db.file = strdup(file);
-        if (!c->db.file) r = SR_FAIL(SR_NO_MEMORY);
-    }
+    if (file && *file) r = creds_set_file(c, file);
     if (sr_is_ok(r) && req->identity) {
         r = sspi_identity_clone(req->identity, &c->identity);
     } else if (sr_is_ok(r) && (req->use & SECPKG_CRED_OUTBOUND)) {
@@ -85,6 +106,54 @@ sr ntlm_creds_snapshot(ntlm_creds *c, ntlm_policy *policy, ntlm_userdb_source *d
     pthread_mutex_lock(&c->lock);
     *policy = c->policy;
     sr r = ntlm_userdb_source_copy(&c->db, db);
+    pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
+/* Under c->lock. */
+static sr derive_client_keys(ntlm_creds *c, bool want_lm) {
+    const sspi_identity *id = c->identity;
+    SR_ENSURE(id != NULL, SR_NO_CREDENTIALS);
+    ntlm_client_keys *k = &c->keys;
+    if (!c->keys_ready) {
+        uint8_t nt[16], v2[16];
+        sr r = SR_SUCCESS;
+        if (id->has_nt_hash)
+            memcpy(nt, id->nt_hash, 16);
+        else
+            r = ntlm_nt_hash(id->password, id->password_len, nt);
+        if (sr_is_ok(r)) r = ntlm_ntowfv2(nt, id->user, id->domain, v2);
+        if (sr_is_ok(r)) {
+            memcpy(k->nt_hash, nt, 16);
+            memcpy(k->ntowfv2, v2, 16);
+            c->keys_ready = true;
+        }
+        crypto_wipe(nt, sizeof nt);
+        crypto_wipe(v2, sizeof v2);
+        SR_TRY(r);
+    }
+    if (want_lm && !c->lm_ready) {
+        /* Pass-the-hash identities have no password: no LM hash. */
+        k->has_lm_hash = !id->has_nt_hash &&
+                         sr_is_ok(ntlm_lm_hash(id->password, id->password_len, k->lm_hash));
+        if (!k->has_lm_hash) crypto_wipe(k->lm_hash, sizeof k->lm_hash);
+        c->lm_ready = true;
+    }
+    return SR_SUCCESS;
+}
+
+sr ntlm_creds_client_keys(ntlm_creds *c, bool want_lm, ntlm_client_keys *out) {
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&c->lock);
+    sr r = derive_client_keys(c, want_lm);
+    if (sr_is_ok(r)) {
+        memcpy(out->nt_hash, c->keys.nt_hash, 16);
+        memcpy(out->ntowfv2, c->keys.ntowfv2, 16);
+        if (want_lm && c->keys.has_lm_hash) {
+            out->has_lm_hash = true;
+            memcpy(out->lm_hash, c->keys.lm_hash, 16);
+        }
+    }
     pthread_mutex_unlock(&c->lock);
     return r;
 }
@@ -121,15 +190,11 @@ sr ntlm_creds_set_attribute(ntlm_creds *c, ULONG attribute, const void *buffer, 
     case SECPKG_CRED_ATTR_LIBSSPI_NTLM_USER_FILE: {
         char *path;
         SR_TRY(read_path(buffer, buffer_len, unicode, &path));
-        if (path[0] == '\0') {
-            free(path);
-            path = NULL;
-        }
         pthread_mutex_lock(&c->lock);
-        free(c->db.file);
-        c->db.file = path;
+        sr r = creds_set_file(c, path);
         pthread_mutex_unlock(&c->lock);
-        return SR_SUCCESS;
+        free(path);
+        return r;
     }
     case SECPKG_CRED_ATTR_LIBSSPI_NTLM_HASH_CALLBACK: {
         SR_ENSURE(buffer != NULL && buffer_len == sizeof(LIBSSPI_NTLM_HASH_CALLBACK),

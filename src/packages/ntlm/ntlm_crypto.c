@@ -109,18 +109,40 @@ sr ntlm_v1_session_base_key(const uint8_t nt_hash[16], uint8_t out[NTLM_KEY_LEN]
 
 /* ---- 3.3.2 NTLM v2 --------------------------------------------------- */
 
+/* UTF-16LE of s into `stack` when it fits (the usual case: no allocation),
+ * else into a heap block returned in *heap (free with crypto_free_wipe
+ * (*heap, *out_len + 2)). */
+static sr to_utf16_small(const char *s, bool upcase, uint8_t *stack, size_t cap, uint8_t **heap,
+                         const uint8_t **out, size_t *out_len) {
+    size_t len = s ? strlen(s) : 0;
+    *heap = NULL;
+    sr r = utf8_to_utf16le_buf(s ? s : "", len, stack, cap, out_len);
+    if (sr_is_ok(r)) {
+        if (upcase) utf16le_upcase(stack, *out_len);
+        *out = stack;
+        return SR_SUCCESS;
+    }
+    if (r.code != SR_BUFFER_TOO_SMALL) return r;
+    SR_TRY(to_utf16(s, len, upcase, heap, out_len));
+    *out = *heap;
+    return SR_SUCCESS;
+}
+
 sr ntlm_ntowfv2(const uint8_t nt_hash[NTLM_HASH_LEN], const char *user, const char *domain,
                 uint8_t out[NTLM_HASH_LEN]) {
-    uint8_t *u = NULL, *d = NULL;
+    uint8_t ubuf[256], dbuf[256], *uheap = NULL, *dheap = NULL;
+    const uint8_t *u = NULL, *d = NULL;
     size_t ulen = 0, dlen = 0;
-    SR_TRY(to_utf16(user, user ? strlen(user) : 0, true, &u, &ulen));
-    sr r = to_utf16(domain, domain ? strlen(domain) : 0, false, &d, &dlen);
+    sr r = to_utf16_small(user, true, ubuf, sizeof ubuf, &uheap, &u, &ulen);
+    if (sr_is_ok(r)) r = to_utf16_small(domain, false, dbuf, sizeof dbuf, &dheap, &d, &dlen);
     if (sr_is_ok(r)) {
         crypto_part parts[2] = {{u, ulen}, {d, dlen}};
         r = crypto_hmac(CRYPTO_HASH_MD5, nt_hash, NTLM_HASH_LEN, parts, 2, out);
-        crypto_free_wipe(d, dlen + 2);
     }
-    crypto_free_wipe(u, ulen + 2);
+    crypto_free_wipe(uheap, ulen + 2);
+    crypto_free_wipe(dheap, dlen + 2);
+    crypto_wipe(ubuf, sizeof ubuf);
+    crypto_wipe(dbuf, sizeof dbuf);
     return r;
 }
 
@@ -286,9 +308,21 @@ static sr init_keys(ntlm_seal_state *st, const uint8_t esk[16], bool c2s) {
     if (has_ess(st->flags)) {
         SR_TRY(c2s ? md5_with_magic(esk, 16, k_c2s_sign, sizeof k_c2s_sign, st->sign_key)
                    : md5_with_magic(esk, 16, k_s2c_sign, sizeof k_s2c_sign, st->sign_key));
-        SR_TRY(crypto_hmac_new(CRYPTO_HASH_MD5, st->sign_key, 16, &st->hmac));
     }
-    return crypto_rc4_new_exportable(st->seal_key, st->seal_key_len, &st->rc4);
+    st->ready = true;
+    st->keyed = false;
+    return SR_SUCCESS;
+}
+
+/* The HMAC template (ESS) and the RC4 stream from the derived keys, on the
+ * first use of a direction (see ntlm_crypto.h). */
+static sr ensure_keyed(ntlm_seal_state *st) {
+    SR_ENSURE(st->ready, SR_INVALID_PARAMETER);
+    if (st->keyed) return SR_SUCCESS;
+    SR_TRY(crypto_rc4_stream_init(&st->rc4, st->seal_key, st->seal_key_len));
+    if (has_ess(st->flags)) crypto_hmac_md5_key_init(&st->hmac, st->sign_key, 16);
+    st->keyed = true;
+    return SR_SUCCESS;
 }
 
 sr ntlm_seal_state_init(ntlm_seal_state *st, uint32_t flags, const uint8_t exported_session_key[16],
@@ -304,33 +338,46 @@ sr ntlm_seal_state_init(ntlm_seal_state *st, uint32_t flags, const uint8_t expor
 
 void ntlm_seal_state_clear(ntlm_seal_state *st) {
     if (st == NULL) return;
-    crypto_rc4_free(st->rc4);
-    crypto_hmac_free(st->hmac);
     crypto_wipe(st, sizeof *st);
 }
 
+/* Replace the RC4 stream; on failure the old one is left as it was. */
 static sr rc4_rekey(ntlm_seal_state *st, const uint8_t *key, size_t key_len) {
-    crypto_rc4 *fresh = NULL;
-    SR_TRY(crypto_rc4_new_exportable(key, key_len, &fresh));
-    crypto_rc4_free(st->rc4);
-    st->rc4 = fresh;
-    return SR_SUCCESS;
+    SR_ENSURE(st->ready, SR_INVALID_PARAMETER);
+    crypto_rc4_stream fresh;
+    sr r = crypto_rc4_stream_init(&fresh, key, key_len);
+    if (sr_is_ok(r)) {
+        st->rc4 = fresh;
+        if (!st->keyed && has_ess(st->flags)) crypto_hmac_md5_key_init(&st->hmac, st->sign_key, 16);
+        st->keyed = true;
+    }
+    crypto_wipe(&fresh, sizeof fresh);
+    return r;
 }
 
 sr ntlm_seal_state_rc4_export(const ntlm_seal_state *st, uint8_t out[CRYPTO_RC4_STATE_LEN]) {
-    SR_ENSURE(st != NULL && st->rc4 != NULL, SR_INVALID_PARAMETER);
-    return crypto_rc4_export(st->rc4, out);
+    SR_ENSURE(st != NULL && st->ready && out != NULL, SR_INVALID_PARAMETER);
+    if (st->keyed) {
+        crypto_rc4_stream_export(&st->rc4, out);
+        return SR_SUCCESS;
+    }
+    /* Never used: the stream is the fresh key schedule of SEALKEY. */
+    crypto_rc4_stream fresh;
+    sr r = crypto_rc4_stream_init(&fresh, st->seal_key, st->seal_key_len);
+    if (sr_is_ok(r)) crypto_rc4_stream_export(&fresh, out);
+    crypto_wipe(&fresh, sizeof fresh);
+    return r;
 }
 
 sr ntlm_seal_state_rc4_import(ntlm_seal_state *st, const uint8_t in[CRYPTO_RC4_STATE_LEN]) {
-    SR_ENSURE(st != NULL, SR_INVALID_PARAMETER);
-    crypto_rc4 *fresh = NULL;
-    sr r = crypto_rc4_import(in, &fresh);
+    SR_ENSURE(st != NULL && in != NULL, SR_INVALID_PARAMETER);
+    SR_TRY(ensure_keyed(st));
+    crypto_rc4_stream fresh;
+    sr r = crypto_rc4_stream_import(in, &fresh);
+    if (sr_is_ok(r)) st->rc4 = fresh;
+    crypto_wipe(&fresh, sizeof fresh);
     if (r.code == SR_INVALID_PARAMETER) return SR_FAIL(SR_INVALID_TOKEN);
-    SR_TRY(r);
-    crypto_rc4_free(st->rc4);
-    st->rc4 = fresh;
-    return SR_SUCCESS;
+    return r;
 }
 
 sr ntlm_seal_state_reset(ntlm_seal_state *st) {
@@ -353,9 +400,11 @@ sr ntlm_seal_state_datagram_rekey(ntlm_seal_state *st, uint32_t seq_num) {
 }
 
 sr ntlm_seal_data(ntlm_seal_state *st, uint8_t *data, size_t len) {
-    SR_ENSURE(st != NULL && st->rc4 != NULL, SR_INVALID_PARAMETER);
+    SR_ENSURE(st != NULL, SR_INVALID_PARAMETER);
     SR_ENSURE(data != NULL || len == 0, SR_INVALID_PARAMETER);
-    return crypto_rc4_update(st->rc4, data, data, len);
+    SR_TRY(ensure_keyed(st));
+    crypto_rc4_stream_update(&st->rc4, data, data, len);
+    return SR_SUCCESS;
 }
 
 /* ---- 3.4.4 MAC ------------------------------------------------------- */
@@ -363,17 +412,19 @@ sr ntlm_seal_data(ntlm_seal_state *st, uint8_t *data, size_t len) {
 /* HMAC_MD5(SigningKey, SeqNum || Message)[0..7]. */
 static sr ess_checksum(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *parts,
                        size_t nparts, uint8_t out[8]) {
-    SR_ENSURE(st->hmac != NULL, SR_INVALID_PARAMETER);
+    SR_TRY(ensure_keyed(st));
+    for (size_t i = 0; i < nparts; i++)
+        SR_ENSURE(parts[i].data != NULL || parts[i].len == 0, SR_INVALID_PARAMETER);
     uint8_t seq[4], digest[CRYPTO_MD5_LEN];
+    crypto_md5_state h;
     put_le32(seq, seq_num);
-    SR_TRY(crypto_hmac_start(st->hmac));
-    sr r = crypto_hmac_update(st->hmac, seq, 4);
-    for (size_t i = 0; sr_is_ok(r) && i < nparts; i++)
-        r = crypto_hmac_update(st->hmac, parts[i].data, parts[i].len);
-    if (sr_is_ok(r)) r = crypto_hmac_finish(st->hmac, digest);
-    if (sr_is_ok(r)) memcpy(out, digest, 8);
+    crypto_hmac_md5_begin(&st->hmac, &h);
+    crypto_md5_update(&h, seq, 4);
+    for (size_t i = 0; i < nparts; i++) crypto_md5_update(&h, parts[i].data, parts[i].len);
+    crypto_hmac_md5_end(&st->hmac, &h, digest);
+    memcpy(out, digest, 8);
     crypto_wipe(digest, sizeof digest);
-    return r;
+    return SR_SUCCESS;
 }
 
 static uint32_t crc_parts(const crypto_part *parts, size_t nparts) {
@@ -393,12 +444,13 @@ sr ntlm_mac_prepare(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *pa
 
 sr ntlm_mac_finish(ntlm_seal_state *st, uint32_t seq_num, const uint8_t checksum[8],
                    uint8_t out[NTLM_SIGNATURE_LEN]) {
-    SR_ENSURE(st != NULL && st->rc4 != NULL, SR_INVALID_PARAMETER);
+    SR_ENSURE(st != NULL, SR_INVALID_PARAMETER);
+    SR_TRY(ensure_keyed(st));
     put_le32(out, NTLM_SIG_VERSION);
     if (has_ess(st->flags)) {
         memcpy(out + 4, checksum, 8);
         if (st->flags & NTLMSSP_NEGOTIATE_KEY_EXCH)
-            SR_TRY(crypto_rc4_update(st->rc4, out + 4, out + 4, 8));
+            crypto_rc4_stream_update(&st->rc4, out + 4, out + 4, 8);
         put_le32(out + 12, seq_num);
         return SR_SUCCESS;
     }
@@ -407,13 +459,11 @@ sr ntlm_mac_finish(ntlm_seal_state *st, uint32_t seq_num, const uint8_t checksum
     uint8_t body[12] = {0};
     memcpy(body + 4, checksum, 4);
     put_le32(body + 8, seq_num);
-    sr r = crypto_rc4_update(st->rc4, body, body, sizeof body);
-    if (sr_is_ok(r)) {
-        memset(out + 4, 0, 4);
-        memcpy(out + 8, body + 4, 8);
-    }
+    crypto_rc4_stream_update(&st->rc4, body, body, sizeof body);
+    memset(out + 4, 0, 4);
+    memcpy(out + 8, body + 4, 8);
     crypto_wipe(body, sizeof body);
-    return r;
+    return SR_SUCCESS;
 }
 
 sr ntlm_mac(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *parts, size_t nparts,
@@ -438,7 +488,7 @@ static sr verify_ess(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *p
     uint32_t tok_seq = get_le32(sig + 12);
     memcpy(got, sig + 4, 8);
     sr r = SR_SUCCESS;
-    if (st->flags & NTLMSSP_NEGOTIATE_KEY_EXCH) r = crypto_rc4_update(st->rc4, got, got, 8);
+    if (st->flags & NTLMSSP_NEGOTIATE_KEY_EXCH) crypto_rc4_stream_update(&st->rc4, got, got, 8);
     if (sr_is_ok(r)) r = ess_checksum(st, seq_num, parts, nparts, want);
     bool sum_ok = sr_is_ok(r) && crypto_memeq(got, want, 8);
     bool alt_ok = false;
@@ -457,7 +507,7 @@ static sr verify_v1(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *pa
                     size_t nparts, const uint8_t sig[NTLM_SIGNATURE_LEN], bool version_ok) {
     uint8_t body[12], crc[4];
     memcpy(body, sig + 4, 12);
-    SR_TRY(crypto_rc4_update(st->rc4, body, body, sizeof body));
+    crypto_rc4_stream_update(&st->rc4, body, body, sizeof body);
     put_le32(crc, crc_parts(parts, nparts));
     /* body[0..3] is the RandomPad: ignored (see ntlm_crypto.h). */
     bool sum_ok = crypto_memeq(body + 4, crc, 4);
@@ -468,7 +518,8 @@ static sr verify_v1(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *pa
 
 sr ntlm_mac_verify(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *parts, size_t nparts,
                    const uint8_t sig[NTLM_SIGNATURE_LEN]) {
-    SR_ENSURE(st != NULL && st->rc4 != NULL && sig != NULL, SR_INVALID_PARAMETER);
+    SR_ENSURE(st != NULL && sig != NULL, SR_INVALID_PARAMETER);
+    SR_TRY(ensure_keyed(st));
     SR_ENSURE(parts != NULL || nparts == 0, SR_INVALID_PARAMETER);
     bool version_ok = get_le32(sig) == NTLM_SIG_VERSION;
     if (has_ess(st->flags)) return verify_ess(st, seq_num, parts, nparts, sig, version_ok);

@@ -86,15 +86,23 @@ SR_MUST_CHECK sr ntlm_mic(const uint8_t exported_session_key[16], const uint8_t 
  * with the cursor: SR_INVALID_TOKEN if inconsistent. NULL/0 -> 16 zeros. */
 SR_MUST_CHECK sr ntlm_channel_bindings_hash(const uint8_t *buf, size_t len, uint8_t out[16]);
 
-/* Per-direction signing/sealing state (3.4.4 - 3.4.5). */
+/* Per-direction signing/sealing state (3.4.4 - 3.4.5). Everything is held
+ * by value (no heap): initialising and clearing a direction allocates
+ * nothing, and a message touches only this struct. SIGNKEY and SEALKEY are
+ * derived by ntlm_seal_state_init; the HMAC template and the RC4 key
+ * schedule (most of the cost of a direction) are set up on first use, so a
+ * context that never signs or seals (HTTP authentication) never pays for
+ * them. */
 typedef struct ntlm_seal_state {
     uint32_t flags;          /* negotiated NTLMSSP flags */
+    bool ready;              /* sign_key / seal_key derived */
+    bool keyed;              /* hmac (ESS) and rc4 set up from them */
     uint8_t sign_key[16];    /* ESS: SIGNKEY; v1: unused */
     uint8_t seal_key[16];    /* SEALKEY, significant length seal_key_len */
     size_t seal_key_len;
-    crypto_rc4 *rc4;         /* RC4 handle, state continues across messages */
-    crypto_hmac_ctx *hmac;   /* HMAC_MD5 keyed with sign_key (ESS) */
+    crypto_hmac_md5_key hmac; /* HMAC_MD5 keyed with sign_key (ESS) */
     uint32_t seq_num;        /* next sequence number this direction */
+    crypto_rc4_stream rc4;   /* RC4 handle, state continues across messages */
 } ntlm_seal_state;
 
 /* Derive SIGNKEY/SEALKEY for one direction (3.4.5.2, 3.4.5.3): `send` and

@@ -289,6 +289,11 @@ static sr server_parse(ntlm_context *ctx, const sspi_step_in *in, server_work *s
     sw->anonymous = sw->user[0] == '\0' && am->nt_response.len == 0 &&
                     (am->lm_response.len == 0 ||
                      (am->lm_response.len == 1 && am->lm_response.data[0] == 0));
+    /* KEY_EXCH with signing or sealing needs the encrypted key, anonymous
+     * or not (server_session_key decrypts it). */
+    if ((sw->neg & NTLMSSP_NEGOTIATE_KEY_EXCH) &&
+        (sw->neg & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)))
+        SR_ENSURE(am->encrypted_session_key.len == 16, SR_INVALID_TOKEN);
     if (sw->anonymous) return SR_SUCCESS;
     if (am->nt_response.len > 24) {
         sw->v2 = true;
@@ -304,9 +309,6 @@ static sr server_parse(ntlm_context *ctx, const sspi_step_in *in, server_work *s
         /* An NT response of 1..23 bytes is no response of any kind. */
         return SR_FAIL(SR_INVALID_TOKEN);
     }
-    if ((sw->neg & NTLMSSP_NEGOTIATE_KEY_EXCH) &&
-        (sw->neg & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)))
-        SR_ENSURE(am->encrypted_session_key.len == 16, SR_INVALID_TOKEN);
     return SR_SUCCESS;
 }
 

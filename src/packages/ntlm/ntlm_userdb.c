@@ -5,9 +5,13 @@
 #include "ntlm_userdb.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/unicode.h"
@@ -23,6 +27,108 @@ static const uint8_t empty_nt_hash[16] = {0x31, 0xd6, 0xcf, 0xe0, 0xd1, 0x6a, 0x
 
 void ntlm_account_clear(ntlm_account *a) {
     if (a) crypto_wipe(a, sizeof(*a));
+}
+
+/* ---- file cache (see ntlm_userdb.h) ------------------------------------ */
+
+/* Seconds a file must be older than its reading to be cached. */
+#define USERDB_RACY_SECONDS 2
+
+typedef struct userdb_record {
+    size_t domain_off; /* NUL-terminated strings in snapshot->text */
+    size_t user_off;
+    sr status;         /* entry_account's result for this line */
+    ntlm_account account;
+} userdb_record;
+
+typedef struct userdb_snapshot {
+    atomic_uint refs;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+    size_t n, rec_cap;
+    userdb_record *recs;
+    char *text;
+    size_t text_len, text_cap;
+} userdb_snapshot;
+
+struct ntlm_userdb_cache {
+    ntlm_userdb_cache *next; /* g_caches list, under g_caches_lock */
+    size_t opens;            /* credentials holding the path (g_caches_lock) */
+    atomic_uint refs;        /* the list's one + lookups in progress */
+    pthread_mutex_t lock;    /* guards snap */
+    userdb_snapshot *snap;
+    char path[];
+};
+
+static pthread_mutex_t g_caches_lock = PTHREAD_MUTEX_INITIALIZER;
+static ntlm_userdb_cache *g_caches;
+
+static void snapshot_release(userdb_snapshot *s) {
+    if (!s || atomic_fetch_sub(&s->refs, 1) != 1) return;
+    crypto_free_wipe(s->recs, s->rec_cap * sizeof *s->recs);
+    crypto_free_wipe(s->text, s->text_cap);
+    crypto_free_wipe(s, sizeof *s);
+}
+
+static void cache_release(ntlm_userdb_cache *c) {
+    if (!c || atomic_fetch_sub(&c->refs, 1) != 1) return;
+    snapshot_release(c->snap);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+sr ntlm_userdb_cache_open(const char *path, ntlm_userdb_cache **out) {
+    *out = NULL;
+    SR_ENSURE(path != NULL && path[0] != '\0', SR_INVALID_PARAMETER);
+    pthread_mutex_lock(&g_caches_lock);
+    ntlm_userdb_cache *c = g_caches;
+    while (c && strcmp(c->path, path) != 0) c = c->next;
+    if (c) {
+        c->opens++;
+        pthread_mutex_unlock(&g_caches_lock);
+        *out = c;
+        return SR_SUCCESS;
+    }
+    size_t n = strlen(path);
+    c = calloc(1, sizeof *c + n + 1);
+    if (!c || pthread_mutex_init(&c->lock, NULL) != 0) {
+        pthread_mutex_unlock(&g_caches_lock);
+        free(c);
+        return SR_FAIL(c ? SR_INTERNAL : SR_NO_MEMORY);
+    }
+    memcpy(c->path, path, n + 1);
+    c->opens = 1;
+    atomic_init(&c->refs, 1);
+    c->next = g_caches;
+    g_caches = c;
+    pthread_mutex_unlock(&g_caches_lock);
+    *out = c;
+    return SR_SUCCESS;
+}
+
+void ntlm_userdb_cache_close(ntlm_userdb_cache *c) {
+    if (!c) return;
+    pthread_mutex_lock(&g_caches_lock);
+    bool last = --c->opens == 0;
+    if (last) {
+        ntlm_userdb_cache **pp = &g_caches;
+        while (*pp && *pp != c) pp = &(*pp)->next;
+        if (*pp) *pp = c->next;
+    }
+    pthread_mutex_unlock(&g_caches_lock);
+    if (last) cache_release(c);
+}
+
+/* The open cache of `path` with a reference (cache_release), or NULL. */
+static ntlm_userdb_cache *cache_find(const char *path) {
+    pthread_mutex_lock(&g_caches_lock);
+    ntlm_userdb_cache *c = g_caches;
+    while (c && strcmp(c->path, path) != 0) c = c->next;
+    if (c) atomic_fetch_add(&c->refs, 1);
+    pthread_mutex_unlock(&g_caches_lock);
+    return c;
 }
 
 sr ntlm_userdb_source_copy(const ntlm_userdb_source *in, ntlm_userdb_source *out) {
@@ -166,6 +272,150 @@ static sr lookup_file(const char *file, const char *user, const char *domain, nt
     return SR_SUCCESS;
 }
 
+static bool same_file(const userdb_snapshot *s, const struct stat *st) {
+    return s->dev == st->st_dev && s->ino == st->st_ino && s->size == st->st_size &&
+           s->mtime.tv_sec == st->st_mtim.tv_sec && s->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+           s->ctime.tv_sec == st->st_ctim.tv_sec && s->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* Too recent to trust the timestamps (a rewrite within the clock's
+ * granularity would look unchanged). */
+static bool racy(const struct stat *st) {
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0) return true;
+    time_t newest = st->st_mtim.tv_sec > st->st_ctim.tv_sec ? st->st_mtim.tv_sec
+                                                             : st->st_ctim.tv_sec;
+    return now.tv_sec - newest < USERDB_RACY_SECONDS;
+}
+
+/* Grow the snapshot's arrays for one more record of `need` string bytes. */
+static bool snapshot_reserve(userdb_snapshot *s, size_t need) {
+    if (s->n == s->rec_cap) {
+        size_t nc = s->rec_cap ? s->rec_cap * 2 : 16;
+        userdb_record *nr = calloc(nc, sizeof *nr);
+        if (!nr) return false;
+        if (s->recs) memcpy(nr, s->recs, s->n * sizeof *nr);
+        crypto_free_wipe(s->recs, s->rec_cap * sizeof *s->recs);
+        s->recs = nr;
+        s->rec_cap = nc;
+    }
+    if (s->text_len + need > s->text_cap) {
+        size_t nc = (s->text_cap ? s->text_cap * 2 : 256) + need;
+        char *nt = calloc(1, nc);
+        if (!nt) return false;
+        if (s->text) memcpy(nt, s->text, s->text_len);
+        crypto_free_wipe(s->text, s->text_cap);
+        s->text = nt;
+        s->text_cap = nc;
+    }
+    return true;
+}
+
+/* Read and parse the whole file into a snapshot (NULL: not cacheable now,
+ * or out of memory: the caller reads the file directly). */
+static userdb_snapshot *snapshot_load(const char *file) {
+    FILE *f = fopen(file, "re");
+    if (!f) return NULL;
+    struct stat st;
+    userdb_snapshot *s = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    bool ok = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && !racy(&st);
+    if (ok) s = calloc(1, sizeof *s);
+    ok = s != NULL;
+    if (ok) {
+        atomic_init(&s->refs, 1);
+        s->dev = st.st_dev;
+        s->ino = st.st_ino;
+        s->size = st.st_size;
+        s->mtime = st.st_mtim;
+        s->ctime = st.st_ctim;
+    }
+    unsigned long lineno = 0;
+    while (ok && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        userdb_entry e;
+        int kind = parse_line(line, &e);
+        if (kind < 0)
+            SSPI_LOG(SSPI_LOG_ERROR, LOG_COMPONENT, "%s:%lu: malformed account line skipped",
+                     file, lineno);
+        if (kind > 0) {
+            size_t dl = strlen(e.domain) + 1, ul = strlen(e.user) + 1;
+            ok = snapshot_reserve(s, dl + ul);
+            if (ok) {
+                userdb_record *r = &s->recs[s->n++];
+                r->domain_off = s->text_len;
+                memcpy(s->text + s->text_len, e.domain, dl);
+                s->text_len += dl;
+                r->user_off = s->text_len;
+                memcpy(s->text + s->text_len, e.user, ul);
+                s->text_len += ul;
+                r->status = entry_account(&e, &r->account);
+                if (!sr_is_ok(r->status)) ntlm_account_clear(&r->account);
+                ok = r->status.code != SR_NO_MEMORY;
+            }
+        }
+        crypto_wipe(line, cap);
+    }
+    if (ok && ferror(f)) ok = false;
+    if (!ok) {
+        snapshot_release(s);
+        s = NULL;
+    }
+    crypto_free_wipe(line, cap);
+    fclose(f);
+    return s;
+}
+
+/* The current snapshot of the cache's file with a reference, or NULL when
+ * the file must be read directly (missing, racy, unreadable, no memory). */
+static userdb_snapshot *cache_acquire(ntlm_userdb_cache *c) {
+    struct stat st;
+    if (stat(c->path, &st) != 0 || racy(&st)) return NULL;
+    pthread_mutex_lock(&c->lock);
+    userdb_snapshot *s = c->snap;
+    if (s && same_file(s, &st)) {
+        atomic_fetch_add(&s->refs, 1);
+        pthread_mutex_unlock(&c->lock);
+        return s;
+    }
+    pthread_mutex_unlock(&c->lock);
+    s = snapshot_load(c->path);
+    if (!s || !same_file(s, &st)) {
+        snapshot_release(s); /* changed between stat and open: read directly */
+        return NULL;
+    }
+    pthread_mutex_lock(&c->lock);
+    userdb_snapshot *old = c->snap;
+    c->snap = s;
+    atomic_fetch_add(&s->refs, 1); /* the caller's */
+    pthread_mutex_unlock(&c->lock);
+    snapshot_release(old);
+    return s;
+}
+
+/* lookup_file over a snapshot: first matching entry wins. */
+static sr lookup_snapshot(const userdb_snapshot *s, const char *user, const char *domain,
+                          ntlm_account *out, bool *found) {
+    *found = false;
+    for (size_t i = 0; i < s->n; i++) {
+        const userdb_record *r = &s->recs[i];
+        userdb_entry e = {s->text + r->domain_off, s->text + r->user_off, NULL, 0};
+        if (!entry_matches(&e, user, domain)) continue;
+        SR_TRY(r->status);
+        *out = r->account;
+        *found = true;
+        return SR_SUCCESS;
+    }
+    return SR_SUCCESS;
+}
+
+static sr lookup_source(const ntlm_userdb_source *src, userdb_snapshot *snap, const char *user,
+                        const char *domain, ntlm_account *out, bool *found) {
+    if (snap) return lookup_snapshot(snap, user, domain, out, found);
+    return lookup_file(src->file, user, domain, out, found);
+}
+
 sr ntlm_userdb_lookup(const ntlm_userdb_source *src, const char *user, const char *domain,
                       ntlm_account *out) {
     memset(out, 0, sizeof(*out));
@@ -180,20 +430,26 @@ sr ntlm_userdb_lookup(const ntlm_userdb_source *src, const char *user, const cha
         crypto_wipe(h, sizeof h);
     }
     if (!src->file) return SR_FAIL(SR_LOGON_DENIED);
+    ntlm_userdb_cache *cache = cache_find(src->file);
+    userdb_snapshot *snap = cache ? cache_acquire(cache) : NULL;
     bool found = false;
-    SR_TRY(lookup_file(src->file, user, domain, out, &found));
-    if (!found && (domain == NULL || domain[0] == '\0')) {
+    sr r = lookup_source(src, snap, user, domain, out, &found);
+    if (sr_is_ok(r) && !found && (domain == NULL || domain[0] == '\0')) {
         /* "user@realm" with no domain: try (user, realm). */
         const char *at = strrchr(user, '@');
         if (at && at != user && at[1] != '\0') {
             size_t ulen = (size_t)(at - user);
             char *u = strndup(user, ulen);
-            SR_ENSURE(u != NULL, SR_NO_MEMORY);
-            sr r = lookup_file(src->file, u, at + 1, out, &found);
+            if (u == NULL)
+                r = SR_FAIL(SR_NO_MEMORY);
+            else
+                r = lookup_source(src, snap, u, at + 1, out, &found);
             free(u);
-            SR_TRY(r);
         }
     }
+    snapshot_release(snap);
+    cache_release(cache);
+    SR_TRY(r);
     if (!found) {
         ntlm_account_clear(out);
         return SR_FAIL(SR_LOGON_DENIED);

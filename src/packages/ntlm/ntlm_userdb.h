@@ -1,9 +1,18 @@
 /*
  * The acceptor's account database (see include/libsspi_ntlm.h for the file
  * format): an application callback and/or a gss-ntlmssp style file
- * "DOMAIN:USER:PASSWORD" / "DOMAIN:USER:$NT$<hex>". The file is read at each
- * lookup (no cache, no shared mutable state: any number of contexts may look
- * up concurrently). Secrets read from the file are wiped after use.
+ * "DOMAIN:USER:PASSWORD" / "DOMAIN:USER:$NT$<hex>". Secrets read from the
+ * file are wiped after use.
+ *
+ * File cache: while a credential has an account file (ntlm_userdb_cache_open
+ * by ntlm_creds), lookups of that path use an immutable, reference-counted
+ * snapshot of the parsed file with the accounts' hashes, checked against the
+ * file with one stat() per lookup (device, inode, size, mtime, ctime): a
+ * changed file is read again. Files changed less than two seconds ago are
+ * not cached (their timestamps cannot tell two quick writes apart) and are
+ * read per lookup, as are paths no credential holds open. The snapshot is
+ * wiped when replaced or when the last credential holding the path goes.
+ * Any number of contexts may look up concurrently.
  */
 #ifndef LIBSSPI_NTLM_USERDB_H
 #define LIBSSPI_NTLM_USERDB_H
@@ -22,6 +31,13 @@ typedef struct ntlm_userdb_source {
     LIBSSPI_NTLM_HASH_FN callback;
     void *callback_arg;
 } ntlm_userdb_source;
+
+/* The process's cache of one account file path (see above), shared by all
+ * credentials that use the path: open takes a reference (creating the
+ * entry), close drops it (the last close wipes and frees the snapshot). */
+typedef struct ntlm_userdb_cache ntlm_userdb_cache;
+SR_MUST_CHECK sr ntlm_userdb_cache_open(const char *path, ntlm_userdb_cache **out);
+void ntlm_userdb_cache_close(ntlm_userdb_cache *c);
 
 typedef struct ntlm_account {
     uint8_t nt_hash[16];      /* NTOWFv1 */
