@@ -13,6 +13,9 @@ bytes.
      MIC as two frames. The server checks both, then answers the same way
      with the server text.
   3. The server prints "AUTHENTICATED <name>" and both print "MESSAGES OK".
+     The server also prints "DELEGATED <name>" when the client delegated
+     credentials (ctx.delegated_creds), and "MECH <oid>" (the mechanism the
+     context ended up with).
 
 Exit status: 0 on success, 1 on an authentication or message failure,
 2 on usage errors.
@@ -30,6 +33,7 @@ MECHS = {
     "ntlm": "1.3.6.1.4.1.311.2.2.10",
     "spnego": "1.3.6.1.5.5.2",
     "krb5": "1.2.840.113554.1.2.2",
+    "iakerb": "1.3.6.1.5.2.5",
 }
 CLIENT_TEXT = b"hello from the client"
 SERVER_TEXT = b"hello from the server"
@@ -126,6 +130,10 @@ def run_server(args):
         print("AUTH FAILED", e, flush=True)
         return 1
     print("AUTHENTICATED", ctx.initiator_name, flush=True)
+    if ctx.mech is not None:
+        print("MECH", ctx.mech.dotted_form, flush=True)
+    if ctx.delegated_creds is not None:
+        print("DELEGATED", ctx.delegated_creds.name, flush=True)
     recv_messages(sock, ctx, CLIENT_TEXT)
     send_messages(sock, ctx, SERVER_TEXT)
     print("MESSAGES OK", flush=True)
@@ -140,11 +148,18 @@ def run_client(args):
         password = os.environ.get("PEER_PASSWORD", "").encode()
         creds = graw.acquire_cred_with_password(name, password, usage="initiate",
                                                 mechs=[mech]).creds
+    if args.neg_mechs:
+        # SPNEGO: offer these mechs, in this order (gss_set_neg_mechs).
+        if creds is None:
+            creds = gssapi.Credentials(usage="initiate", mechs=[mech])
+        graw.set_neg_mechs(creds, [mech_of(m) for m in args.neg_mechs.split(",")])
     target = gssapi.Name(args.target, gssapi.NameType.hostbased_service)
     flags = (gssapi.RequirementFlag.integrity | gssapi.RequirementFlag.confidentiality |
              gssapi.RequirementFlag.replay_detection | gssapi.RequirementFlag.out_of_sequence_detection)
     if args.mutual:
         flags |= gssapi.RequirementFlag.mutual_authentication
+    if args.delegate:
+        flags |= gssapi.RequirementFlag.delegate_to_peer
     ctx = gssapi.SecurityContext(name=target, creds=creds, usage="initiate", mech=mech,
                                  flags=flags)
     sock = socket.create_connection(("127.0.0.1", args.port), timeout=args.timeout)
@@ -173,6 +188,10 @@ def main():
     p.add_argument("--user", help="client: user name, e.g. DOMAIN\\user (password in $PEER_PASSWORD)")
     p.add_argument("--target", default="host@localhost")
     p.add_argument("--mutual", action="store_true")
+    p.add_argument("--delegate", action="store_true",
+                   help="client: delegate credentials (GSS_C_DELEG_FLAG)")
+    p.add_argument("--neg-mechs",
+                   help="client with --mech spnego: comma-separated mechs to offer, in order")
     p.add_argument("--timeout", type=float, default=20.0)
     p.add_argument("--dump", help="directory to save every frame sent and received")
     args = p.parse_args()

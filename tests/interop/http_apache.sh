@@ -4,8 +4,9 @@
 # (Debian packages apache2, libapache2-mod-auth-gssapi, gss-ntlmssp).
 #
 # Apache runs from its own ServerRoot and httpd.conf in the work directory
-# (no /etc/apache2 configuration is read), listens on 127.0.0.1 only, and is
-# stopped by the PID in its PidFile. The /protected location uses
+# (apache_env.sh: no /etc/apache2 configuration is read), listens on
+# 127.0.0.1 only, and is stopped by the PID in its PidFile. The /protected
+# location uses
 #   AuthType GSSAPI, GssapiAllowedMech ntlmssp, GssapiConnectionBound On
 # (NTLM needs several round trips on one connection: without
 # GssapiConnectionBound mod_auth_gssapi refuses it), and gss-ntlmssp checks
@@ -29,89 +30,21 @@
 #      otherwise.
 set -u
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/apache_env.sh"
 interop_init http_apache "$1" "$2"
 [ -x "$SSPI" ] || { echo "FAIL: $SSPI not built"; exit 1; }
-APACHE=/usr/sbin/apache2
-MODS=/usr/lib/apache2/modules
-for f in "$APACHE" "$MODS/mod_auth_gssapi.so" "$MODS/mod_mpm_event.so" "$MODS/mod_authz_user.so"; do
-    [ -e "$f" ] || { echo "SKIP: $f is missing (apache2, libapache2-mod-auth-gssapi)"; exit 77; }
-done
+apache_env_need
 ls /usr/lib/*/gssntlmssp/gssntlmssp.so >/dev/null 2>&1 ||
     { echo "SKIP: gss-ntlmssp is not installed"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 
-# Apache's workers (User nobody when started as root) must read the tree.
-chmod 755 "$WORK"
-AP=$WORK/apache
-mkdir -p "$AP/htdocs" "$AP/run"
-printf 'protected content\n' >"$AP/htdocs/protected"
 printf 'TESTDOM:alice:Secret1!\n' >"$WORK/users" # a test account
 chmod 644 "$WORK/users"
-USER_LINES=""
-[ "$(id -u)" = 0 ] && USER_LINES=$'User nobody\nGroup nogroup'
-
-free_port() {
-    $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-write_conf() {
-    cat >"$AP/httpd.conf" <<EOF
-ServerRoot "$AP"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$AP/run/httpd.pid"
-DefaultRuntimeDir "$AP/run"
-ErrorLog "$AP/error.log"
-LogLevel info auth_gssapi:debug
-LoadModule mpm_event_module $MODS/mod_mpm_event.so
-LoadModule authn_core_module $MODS/mod_authn_core.so
-LoadModule authz_core_module $MODS/mod_authz_core.so
-LoadModule authz_user_module $MODS/mod_authz_user.so
-LoadModule auth_gssapi_module $MODS/mod_auth_gssapi.so
-$USER_LINES
-DocumentRoot "$AP/htdocs"
-<Directory "$AP/htdocs">
-    Require all granted
-</Directory>
-<Location /protected>
-    AuthType GSSAPI
+NTLM_USER_FILE="$WORK/users" apache_env_start "$WORK" '    AuthType GSSAPI
     AuthName "libsspi interop"
     GssapiAllowedMech ntlmssp
     GssapiConnectionBound On
-    Require valid-user
-</Location>
-EOF
-}
-
-apache_pid=""
-stop_apache() {
-    [ -s "$AP/run/httpd.pid" ] || return 0
-    local pid
-    pid=$(cat "$AP/run/httpd.pid")
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$AP/run/httpd.pid"
-}
-
-# Start in the foreground (start_bg remembers the PID for lib.sh's cleanup);
-# retry on another port if the one picked was taken meanwhile.
-started=0
-for attempt in 1 2 3; do
-    port=$(free_port)
-    write_conf
-    rm -f "$AP/run/httpd.pid"
-    NTLM_USER_FILE="$WORK/users" start_bg "$WORK/apache.out" "$APACHE" -f "$AP/httpd.conf" -DFOREGROUND
-    apache_pid=$last_pid
-    for _ in $(seq 100); do
-        [ -s "$AP/run/httpd.pid" ] && curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && break
-        kill -0 "$apache_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$apache_pid" 2>/dev/null && [ -s "$AP/run/httpd.pid" ]; then started=1; break; fi
-    echo "apache did not start (attempt $attempt)"
-    show_logs "$WORK/apache.out" "$AP/error.log" 2>/dev/null
-done
-[ $started = 1 ] || { echo "FAIL: cannot start apache"; exit 1; }
+    Require valid-user' || { echo "FAIL: cannot start apache"; exit 1; }
+port=$apache_port
 url="http://127.0.0.1:$port/protected"
 
 # 0. sanity checks of the Apache setup
@@ -167,6 +100,6 @@ else
         "registered yet (sspi packages); it runs once the SPNEGO package lands"
 fi
 
-stop_apache
+apache_env_stop
 check "apache stopped by the PID of its PidFile" eval '! kill -0 '"$apache_pid"' 2>/dev/null'
 interop_finish

@@ -5,6 +5,11 @@
 #   our client (password, SEC_WINNT_AUTH_IDENTITY) -> MIT acceptor
 #   MIT initiator (gss_peer.py client, kinit)      -> our server (sspi server)
 #   our client -> our server
+#   our client in DCE style (ISC_REQ_USE_DCE_STYLE) -> MIT acceptor
+#   our client delegating (ISC_REQ_DELEGATE) -> MIT acceptor (ok-as-delegate
+#   service: delegated; other service: not, as Windows)
+#   MIT initiator delegating -> our server (delegated ccache reported)
+#   our server with --keytab (SECPKG_CRED_ATTR_LIBSSPI_KRB5_KEYTAB)
 # with mutual authentication, sealed and signed messages both ways, and the
 # Windows statuses for a wrong password (SEC_E_LOGON_DENIED), an unknown
 # service (SEC_E_TARGET_UNKNOWN) and a dead KDC
@@ -29,13 +34,15 @@ run_peer_server() {
     port=$(cat "$WORK/ready.$1")
 }
 
+# run_our_server TAG [ARGS...]
 run_our_server() {
-    rm -f "$WORK/ready.$1"
-    start_bg "$WORK/our_server.$1.log" "$SSPI" server --package Kerberos --port 0 \
-        --ready-file "$WORK/ready.$1" --once
+    local tag=$1; shift
+    rm -f "$WORK/ready.$tag"
+    start_bg "$WORK/our_server.$tag.log" "$SSPI" server --package Kerberos --port 0 \
+        --ready-file "$WORK/ready.$tag" --once "$@"
     our_server_pid=$last_pid
-    wait_file "$WORK/ready.$1" || return 1
-    port=$(cat "$WORK/ready.$1")
+    wait_file "$WORK/ready.$tag" || return 1
+    port=$(cat "$WORK/ready.$tag")
 }
 
 # 1. our client (alice's ccache) -> MIT acceptor, host/localhost
@@ -78,6 +85,46 @@ check "client keytab: our client authenticates to MIT" [ $rc = 0 ]
 check "client keytab: MIT saw alice@$R" contains "$WORK/peer_server.ckt.log" "AUTHENTICATED alice@$R"
 check "client keytab: no ccache written" [ ! -e "$WORK/no_such_ccache" ]
 [ $rc = 0 ] || show_logs "$WORK/our_client.ckt.log" "$WORK/peer_server.ckt.log"
+
+# 2c. our client in DCE style -> MIT acceptor (MIT's acceptor answers the
+#     bare AP-REQ with a bare AP-REP and takes our third-leg AP-REP).
+run_peer_server dce
+KRB5CCNAME=$ALICE_CC "$SSPI" client --package Kerberos --port "$port" --target host/localhost \
+    --dce >"$WORK/our_client.dce_mit.log" 2>&1
+rc=$?
+sleep 0.3
+check "DCE: our client -> MIT acceptor" [ $rc = 0 ]
+check "DCE: ISC_RET_USED_DCE_STYLE" contains "$WORK/our_client.dce_mit.log" 'ISC_RET_USED_DCE_STYLE'
+check "DCE: MIT saw alice@$R" contains "$WORK/peer_server.dce.log" "AUTHENTICATED alice@$R"
+check "DCE: messages (MIT)" contains "$WORK/peer_server.dce.log" 'MESSAGES OK'
+check "DCE: messages (ours)" contains "$WORK/our_client.dce_mit.log" 'MESSAGES OK'
+[ $rc = 0 ] || show_logs "$WORK/our_client.dce_mit.log" "$WORK/peer_server.dce.log"
+
+# 2d. our client delegating -> MIT acceptor: host/localhost is trusted for
+#     delegation (ok-as-delegate), so the TGT goes in the authenticator and
+#     MIT's acceptor gets alice's credentials.
+run_peer_server deleg
+KRB5CCNAME=$ALICE_CC "$SSPI" client --package Kerberos --port "$port" --target host/localhost \
+    --delegate >"$WORK/our_client.deleg.log" 2>&1
+rc=$?
+sleep 0.3
+check "delegation: our client -> MIT acceptor" [ $rc = 0 ]
+check "delegation: ISC_RET_DELEGATE" contains "$WORK/our_client.deleg.log" 'ISC_RET_DELEGATE'
+check "delegation: MIT received alice's credentials" \
+    contains "$WORK/peer_server.deleg.log" "DELEGATED alice@$R"
+check "delegation: messages" contains "$WORK/peer_server.deleg.log" 'MESSAGES OK'
+[ $rc = 0 ] || show_logs "$WORK/our_client.deleg.log" "$WORK/peer_server.deleg.log"
+
+# 2e. ... HTTP/localhost is not ok-as-delegate: nothing delegated (Windows'
+#     default policy), the authentication itself succeeds.
+run_peer_server nodeleg
+KRB5CCNAME=$ALICE_CC "$SSPI" client --package Kerberos --port "$port" --target HTTP/localhost \
+    --delegate >"$WORK/our_client.nodeleg.log" 2>&1
+rc=$?
+sleep 0.3
+check "no ok-as-delegate: authenticates" [ $rc = 0 ]
+check "no ok-as-delegate: no ISC_RET_DELEGATE" lacks "$WORK/our_client.nodeleg.log" 'ISC_RET_DELEGATE'
+check "no ok-as-delegate: MIT got nothing" lacks "$WORK/peer_server.nodeleg.log" 'DELEGATED'
 
 # 3. wrong password -> SEC_E_LOGON_DENIED (no connection needed: the
 #    failure comes from the KDC at the first InitializeSecurityContext)
@@ -165,6 +212,35 @@ check "DCE: our server saw alice@$R" contains "$WORK/our_server.dce.log" "AUTHEN
 check "DCE: ASC_RET_USED_DCE_STYLE" contains "$WORK/our_server.dce.log" 'ASC_RET_USED_DCE_STYLE'
 check "DCE: messages (MIT)" contains "$WORK/peer_client.dce.log" 'MESSAGES OK'
 [ $rc = 0 ] && [ $src = 0 ] || show_logs "$WORK/peer_client.dce.log" "$WORK/our_server.dce.log"
+
+# 6c. MIT initiator delegating -> our server: ASC_RET_DELEGATE and the
+#     delegated credentials in a MEMORY ccache
+#     (SECPKG_ATTR_LIBSSPI_KRB5_DELEGATED_CCACHE).
+run_our_server mitdeleg
+KRB5CCNAME=$ALICE_CC $PEER client --mech krb5 --port "$port" --target host@localhost --mutual \
+    --delegate >"$WORK/peer_client.mitdeleg.log" 2>&1
+rc=$?
+wait "$our_server_pid"; src=$?
+check "MIT delegation -> our server" [ $rc = 0 ] && [ $src = 0 ]
+check "MIT delegation: ASC_RET_DELEGATE" contains "$WORK/our_server.mitdeleg.log" 'ASC_RET_DELEGATE'
+check "MIT delegation: delegated ccache" contains "$WORK/our_server.mitdeleg.log" 'DELEGATED MEMORY:'
+[ $rc = 0 ] && [ $src = 0 ] || show_logs "$WORK/peer_client.mitdeleg.log" "$WORK/our_server.mitdeleg.log"
+
+# 6d. our server with --keytab: only the keys of that keytab are used
+#     (HTTP/localhost alone), whatever KRB5_KTNAME says.
+run_our_server kt_http --keytab "FILE:$KRB5_HTTP_ONLY_KEYTAB"
+KRB5CCNAME=$ALICE_CC $PEER client --mech krb5 --port "$port" --target HTTP@localhost --mutual \
+    >"$WORK/peer_client.kt_http.log" 2>&1
+rc=$?
+wait "$our_server_pid"; src=$?
+check "--keytab: HTTP/localhost accepted" [ $rc = 0 ] && [ $src = 0 ]
+run_our_server kt_host --keytab "FILE:$KRB5_HTTP_ONLY_KEYTAB"
+KRB5CCNAME=$ALICE_CC $PEER client --mech krb5 --port "$port" --target host@localhost --mutual \
+    >"$WORK/peer_client.kt_host.log" 2>&1
+rc=$?
+wait "$our_server_pid"; src=$?
+check "--keytab: host/localhost (not in it) refused" [ $src != 0 ]
+[ $src != 0 ] || show_logs "$WORK/our_server.kt_host.log"
 
 # 7. our client -> our server
 run_our_server ours

@@ -1,6 +1,7 @@
 /*
  * sspi client [--host ADDR] --port N [--package NAME] [-u USER]
- *             [--password-env VAR | --password-file FILE] [--target SPN] [-v]
+ *             [--password-env VAR | --password-file FILE] [--target SPN]
+ *             [--package-list LIST] [--delegate] [--dce] [-v]
  *
  * Connects, runs the InitializeSecurityContext loop over the token framing
  * (see tool.h), prints AUTHENTICATED / PACKAGE / FLAGS, sends one sealed and
@@ -34,6 +35,12 @@ void cmd_client_help(FILE *out) {
             "  --password-file FILE read the password from the first line of FILE\n"
             "                       (neither: prompt with echo off if stdin is a terminal)\n"
             "  --target SPN         target name (pszTargetName), e.g. host/server.example.com\n"
+            "  --package-list LIST  Negotiate's PackageList (SEC_WINNT_AUTH_IDENTITY_EX), e.g.\n"
+            "                       \"kerberos,!ntlm\"; without -u: default credentials\n"
+            "  --delegate           ISC_REQ_DELEGATE (Kerberos: forward the TGT to a service\n"
+            "                       trusted for delegation)\n"
+            "  --dce                ISC_REQ_USE_DCE_STYLE (Kerberos: bare AP-REQ/AP-REP, and\n"
+            "                       the third leg)\n"
             "  -v                   print each step (status, token sizes and hex) on stderr\n"
             "\n"
             "examples:\n"
@@ -43,6 +50,39 @@ void cmd_client_help(FILE *out) {
 
 int tool_client_credentials(const char *package, const char *user, const char *password,
                             PCredHandle cred) {
+    return tool_client_credentials_ex(package, user, password, NULL, cred);
+}
+
+int tool_client_credentials_ex(const char *package, const char *user, const char *password,
+                               const char *package_list, PCredHandle cred) {
+    if (package_list) {
+        /* NULL User/Domain/Password: the default credentials, restricted to
+         * the listed packages. */
+        SEC_WINNT_AUTH_IDENTITY_EXA ex;
+        memset(&ex, 0, sizeof ex);
+        ex.Version = SEC_WINNT_AUTH_IDENTITY_VERSION;
+        ex.Length = (ULONG)sizeof ex;
+        ex.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+        if (user) {
+            ex.User = (UCHAR *)user;
+            ex.UserLength = (ULONG)strlen(user);
+            ex.Password = (UCHAR *)password;
+            ex.PasswordLength = password ? (ULONG)strlen(password) : 0;
+        }
+        ex.PackageList = (UCHAR *)package_list;
+        ex.PackageListLength = (ULONG)strlen(package_list);
+        TimeStamp ex_expiry;
+        SECURITY_STATUS est = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package,
+                                                        SECPKG_CRED_OUTBOUND, NULL, &ex, NULL,
+                                                        NULL, cred, &ex_expiry);
+        if (est != SEC_E_OK) {
+            char what[160];
+            snprintf(what, sizeof what, "AcquireCredentialsHandleA(\"%s\", OUTBOUND, \"%s\")",
+                     package, package_list);
+            return tool_fail(what, est);
+        }
+        return TOOL_EXIT_OK;
+    }
     SEC_WINNT_AUTH_IDENTITY_A id;
     memset(&id, 0, sizeof id);
     if (user) {
@@ -69,12 +109,14 @@ int tool_client_credentials(const char *package, const char *user, const char *p
 static void usage_line(void) {
     fprintf(stderr, "usage: sspi client [--host ADDR] --port N [--package NAME] [-u USER]\n"
                     "                   [--password-env VAR | --password-file FILE] "
-                    "[--target SPN] [-v]\n");
+                    "[--target SPN]\n"
+                    "                   [--package-list LIST] [--delegate] [--dce] [-v]\n");
 }
 
 int cmd_client(int argc, char **argv) {
     const char *host = "127.0.0.1", *package = NULL, *user = NULL, *target = NULL;
-    const char *password_env = NULL, *password_file = NULL;
+    const char *password_env = NULL, *password_file = NULL, *package_list = NULL;
+    ULONG extra_req = 0;
     unsigned port = 0;
     int have_port = 0, verbose = 0;
     for (int i = 1; i < argc; i++) {
@@ -98,6 +140,12 @@ int cmd_client(int argc, char **argv) {
             password_file = argv[++i];
         } else if (strcmp(a, "--target") == 0 && has_value) {
             target = argv[++i];
+        } else if (strcmp(a, "--package-list") == 0 && has_value) {
+            package_list = argv[++i];
+        } else if (strcmp(a, "--delegate") == 0) {
+            extra_req |= ISC_REQ_DELEGATE;
+        } else if (strcmp(a, "--dce") == 0) {
+            extra_req |= ISC_REQ_USE_DCE_STYLE;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             verbose = 1;
         } else if (strcmp(a, "--password") == 0 || strcmp(a, "-p") == 0) {
@@ -138,7 +186,7 @@ int cmd_client(int argc, char **argv) {
     }
 
     CredHandle cred;
-    int rc = tool_client_credentials(package, user, password, &cred);
+    int rc = tool_client_credentials_ex(package, user, password, package_list, &cred);
     if (password) {
         tool_wipe(password, strlen(password));
         free(password);
@@ -155,6 +203,7 @@ int cmd_client(int argc, char **argv) {
     }
     tool_session s;
     tool_session_init(&s, fd, "client", verbose, stdout);
+    s.extra_req = extra_req;
     rc = tool_session_run_client(&s, &cred, target) == 0 ? TOOL_EXIT_OK : TOOL_EXIT_FAIL;
     tool_session_free(&s);
     close(fd);

@@ -242,7 +242,7 @@ static int load_credentials(load_run *r, const char *package) {
 int cmd_load(int argc, char **argv) {
     const char *package = "NTLM";
     long parallel = 100, count = 10000, threads = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--package") == 0 && v) {
@@ -255,7 +255,6 @@ int cmd_load(int argc, char **argv) {
                             "[--threads T]\n");
             return TOOL_EXIT_USAGE;
         }
-        i++;
     }
     if (threads) {
         char t[16];

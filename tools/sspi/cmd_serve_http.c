@@ -1,7 +1,7 @@
 /*
  * sspi serve-http [--listen ADDR] [--port N] [--ready-file FILE]
  *                 [--package Negotiate|NTLM|both] [--user-file FILE]
- *                 [--once | --max-requests N] [-v]
+ *                 [--keytab FILE] [--once | --max-requests N] [-v]
  *
  * A small HTTP/1.1 server for demos and tests, authenticating like IIS does
  * with Windows authentication:
@@ -58,6 +58,9 @@ void cmd_serve_http_help(FILE *out) {
             "                       one of them the library registers)\n"
             "  --user-file FILE     NTLM account file (DOMAIN:USER:PASSWORD lines)\n"
             "                       (default: $NTLM_USER_FILE)\n"
+            "  --keytab FILE        Kerberos keytab for Negotiate (\"FILE:/path\" or a\n"
+            "                       path; SECPKG_CRED_ATTR_LIBSSPI_KRB5_KEYTAB), holding\n"
+            "                       HTTP/<host> (default: $KRB5_KTNAME)\n"
             "  --once               serve one connection; exit 0 when a request on it\n"
             "                       was authenticated, 1 otherwise\n"
             "  --max-requests N     exit after answering N requests (401s included)\n"
@@ -419,7 +422,7 @@ static int write_ready_file(const char *path, unsigned port) {
 static int usage(void) {
     fprintf(stderr, "usage: sspi serve-http [--listen ADDR] [--port N] [--ready-file FILE] "
                     "[--package Negotiate|NTLM|both] [--user-file FILE] "
-                    "[--once | --max-requests N] [-v]\n");
+                    "[--keytab FILE] [--once | --max-requests N] [-v]\n");
     return TOOL_EXIT_USAGE;
 }
 
@@ -428,7 +431,7 @@ int cmd_serve_http(int argc, char **argv) {
     memset(&srv, 0, sizeof srv);
     srv.lfd = -1;
     const char *listen_addr = "127.0.0.1", *ready_file = NULL, *package = "both";
-    const char *user_file = NULL;
+    const char *user_file = NULL, *keytab = NULL;
     unsigned port = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -439,6 +442,7 @@ int cmd_serve_http(int argc, char **argv) {
         else if (strcmp(a, "--ready-file") == 0 && has_value) ready_file = argv[++i];
         else if (strcmp(a, "--package") == 0 && has_value) package = argv[++i];
         else if (strcmp(a, "--user-file") == 0 && has_value) user_file = argv[++i];
+        else if (strcmp(a, "--keytab") == 0 && has_value) keytab = argv[++i];
         else if (strcmp(a, "--port") == 0 && has_value) {
             if (tool_parse_port(argv[++i], &port) != 0) return usage();
         } else if (strcmp(a, "--max-requests") == 0 && has_value) {
@@ -475,7 +479,8 @@ int cmd_serve_http(int argc, char **argv) {
         want_ntlm = 0;
     }
     if (want_nego) {
-        if (tool_server_credentials("Negotiate", user_file, &srv.nego_cred) != TOOL_EXIT_OK)
+        if (tool_server_credentials_ex("Negotiate", user_file, keytab, NULL, &srv.nego_cred) !=
+            TOOL_EXIT_OK)
             return TOOL_EXIT_FAIL;
         srv.offer_nego = 1;
     }

@@ -1,6 +1,6 @@
 /*
  * sspi server [--listen ADDR] [--port N] [--ready-file FILE] [--package NAME]
- *             [--user-file FILE] [--once] [-v]
+ *             [--user-file FILE] [--keytab FILE] [--package-list LIST] [--once] [-v]
  *
  * Accepts TCP connections one after the other; for each one runs the
  * AcceptSecurityContext loop over the token framing (see tool.h), prints
@@ -34,6 +34,11 @@ void cmd_server_help(FILE *out) {
             "  --user-file FILE   NTLM account file (DOMAIN:USER:PASSWORD lines), set\n"
             "                     with SECPKG_CRED_ATTR_LIBSSPI_NTLM_USER_FILE\n"
             "                     (default: $NTLM_USER_FILE)\n"
+            "  --keytab FILE      Kerberos keytab (\"FILE:/path\" or a path), set with\n"
+            "                     SECPKG_CRED_ATTR_LIBSSPI_KRB5_KEYTAB; ignored by packages\n"
+            "                     that do not know it (default: $KRB5_KTNAME)\n"
+            "  --package-list L   Negotiate's PackageList (SEC_WINNT_AUTH_IDENTITY_EX), e.g.\n"
+            "                     \"kerberos\": accept only these packages\n"
             "  --once             serve one connection, exit with its result\n"
             "  -v                 print each step (status, token sizes and hex) on stderr\n"
             "\n"
@@ -42,9 +47,24 @@ void cmd_server_help(FILE *out) {
 }
 
 int tool_server_credentials(const char *package, const char *user_file, PCredHandle cred) {
+    return tool_server_credentials_ex(package, user_file, NULL, NULL, cred);
+}
+
+int tool_server_credentials_ex(const char *package, const char *user_file, const char *keytab,
+                               const char *package_list, PCredHandle cred) {
     TimeStamp expiry;
+    SEC_WINNT_AUTH_IDENTITY_EXA ex;
+    memset(&ex, 0, sizeof ex);
+    if (package_list) {
+        ex.Version = SEC_WINNT_AUTH_IDENTITY_VERSION;
+        ex.Length = (ULONG)sizeof ex;
+        ex.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+        ex.PackageList = (UCHAR *)package_list;
+        ex.PackageListLength = (ULONG)strlen(package_list);
+    }
     SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_INBOUND,
-                                                   NULL, NULL, NULL, NULL, cred, &expiry);
+                                                   NULL, package_list ? &ex : NULL, NULL, NULL,
+                                                   cred, &expiry);
     if (st != SEC_E_OK) {
         char what[128];
         snprintf(what, sizeof what, "AcquireCredentialsHandleA(\"%s\", INBOUND)", package);
@@ -57,6 +77,15 @@ int tool_server_credentials(const char *package, const char *user_file, PCredHan
             FreeCredentialsHandle(cred);
             return tool_fail("SetCredentialsAttributesA(SECPKG_CRED_ATTR_LIBSSPI_NTLM_USER_FILE)",
                              st);
+        }
+    }
+    if (keytab && *keytab) {
+        st = SetCredentialsAttributesA(cred, SECPKG_CRED_ATTR_LIBSSPI_KRB5_KEYTAB, (void *)keytab,
+                                       (ULONG)strlen(keytab) + 1);
+        /* A package without Kerberos (NTLM) does not know the attribute. */
+        if (st != SEC_E_OK && st != SEC_E_UNSUPPORTED_FUNCTION) {
+            FreeCredentialsHandle(cred);
+            return tool_fail("SetCredentialsAttributesA(SECPKG_CRED_ATTR_LIBSSPI_KRB5_KEYTAB)", st);
         }
     }
     return TOOL_EXIT_OK;
@@ -102,7 +131,7 @@ static int write_ready_file(const char *path, unsigned port) {
 
 int cmd_server(int argc, char **argv) {
     const char *listen_addr = "127.0.0.1", *ready_file = NULL, *package = NULL;
-    const char *user_file = NULL;
+    const char *user_file = NULL, *keytab = NULL, *package_list = NULL;
     unsigned port = 0;
     int once = 0, verbose = 0;
     for (int i = 1; i < argc; i++) {
@@ -121,6 +150,10 @@ int cmd_server(int argc, char **argv) {
             package = argv[++i];
         } else if (strcmp(a, "--user-file") == 0 && has_value) {
             user_file = argv[++i];
+        } else if (strcmp(a, "--keytab") == 0 && has_value) {
+            keytab = argv[++i];
+        } else if (strcmp(a, "--package-list") == 0 && has_value) {
+            package_list = argv[++i];
         } else if (strcmp(a, "--once") == 0) {
             once = 1;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -128,14 +161,15 @@ int cmd_server(int argc, char **argv) {
         } else {
             fprintf(stderr, "sspi server: unknown or incomplete option '%s'\n", a);
             fprintf(stderr, "usage: sspi server [--listen ADDR] [--port N] [--ready-file FILE] "
-                            "[--package NAME] [--user-file FILE] [--once] [-v]\n");
+                            "[--package NAME] [--user-file FILE] [--keytab FILE]\n"
+                            "                   [--package-list LIST] [--once] [-v]\n");
             return TOOL_EXIT_USAGE;
         }
     }
     if (!package) package = tool_default_package();
 
     CredHandle cred;
-    int rc = tool_server_credentials(package, user_file, &cred);
+    int rc = tool_server_credentials_ex(package, user_file, keytab, package_list, &cred);
     if (rc != TOOL_EXIT_OK) return rc;
 
     unsigned bound = 0;

@@ -273,7 +273,9 @@ static void describe_spnego(const unsigned char *v, size_t n, int init, char *bu
     const unsigned char *p = v, *end = v + n, *seq;
     size_t seq_len;
     unsigned tag;
-    size_t o = (size_t)snprintf(buf, len, "SPNEGO %s", init ? "NegTokenInit" : "NegTokenResp");
+    int n0 = snprintf(buf, len, "SPNEGO %s", init ? "NegTokenInit" : "NegTokenResp");
+    if (n0 < 0 || (size_t)n0 >= len) return; /* truncated: nothing more fits */
+    size_t o = (size_t)n0;
     if (!der_next(&p, end, &tag, &seq, &seq_len) || tag != 0x30) {
         snprintf(buf + o, len - o, " (malformed)");
         return;

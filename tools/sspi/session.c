@@ -320,7 +320,8 @@ void tool_session_free(tool_session *s) {
     }
     free(s->name);
     free(s->package);
-    s->name = s->package = NULL;
+    free(s->delegated);
+    s->name = s->package = s->delegated = NULL;
     if (s->log) {
         for (unsigned i = 0; i < s->log->count; i++) free(s->log->tok[i].data);
         s->log->count = 0;
@@ -365,7 +366,7 @@ static int client_handshake(tool_session *s, PCredHandle cred, const char *targe
         ULONG attrs = 0;
         TimeStamp expiry;
         SECURITY_STATUS st = InitializeSecurityContextA(
-            cred, first ? NULL : &s->ctx, (SEC_CHAR *)target, TOOL_CLIENT_REQ, 0,
+            cred, first ? NULL : &s->ctx, (SEC_CHAR *)target, TOOL_CLIENT_REQ | s->extra_req, 0,
             SECURITY_NATIVE_DREP, first ? NULL : &in_desc, 0, &s->ctx, &out_desc, &attrs, &expiry);
         log_status(s, "InitializeSecurityContextA", st);
         if (first && SecIsValidHandle(&s->ctx)) s->have_ctx = 1;
@@ -474,6 +475,16 @@ static void query_context(tool_session *s) {
     if (st == SEC_E_OK) {
         if (pkg.PackageInfo) s->package = dup_string(pkg.PackageInfo->Name);
         FreeContextBuffer(pkg.PackageInfo);
+    }
+    if (strcmp(s->role, "server") == 0 && (s->attrs & ASC_RET_DELEGATE)) {
+        /* Kerberos: where the client's delegated tickets are. */
+        SecPkgContext_LibsspiStringA deleg = {0};
+        st = QueryContextAttributesA(&s->ctx, SECPKG_ATTR_LIBSSPI_KRB5_DELEGATED_CCACHE, &deleg);
+        log_status(s, "QueryContextAttributesA(SECPKG_ATTR_LIBSSPI_KRB5_DELEGATED_CCACHE)", st);
+        if (st == SEC_E_OK) {
+            s->delegated = dup_string(deleg.sValue ? deleg.sValue : "");
+            FreeContextBuffer(deleg.sValue);
+        }
     }
 }
 
@@ -594,6 +605,7 @@ static void print_result(tool_session *s, const tool_flag_name *table) {
     fprintf(s->out, "AUTHENTICATED %s\n", s->name ? s->name : "(name unavailable)");
     fprintf(s->out, "PACKAGE %s\n", s->package ? s->package : "(unavailable)");
     fprintf(s->out, "FLAGS %s\n", flags);
+    if (s->delegated) fprintf(s->out, "DELEGATED %s\n", s->delegated);
     fflush(s->out);
 }
 

@@ -137,6 +137,8 @@ typedef struct tool_session {
     unsigned sealed_sent, signed_sent, sealed_received, signed_received;
     int handshake_done;
     int peer_gone;           /* the peer closed or reset the connection */
+    ULONG extra_req;         /* ISC_REQ_* added to TOOL_CLIENT_REQ (--delegate, --dce) */
+    char *delegated;         /* server: delegated credential cache (malloc'd), or NULL */
     /* Failure: the SSPI call and its status, or a message (I/O, framing). */
     const char *failed_call;
     SECURITY_STATUS status;
@@ -159,6 +161,11 @@ const char *tool_session_failure(const tool_session *s, char *buf, size_t len);
  * of `package`, with the NTLM account file set when user_file is non-NULL;
  * returns a TOOL_EXIT_* code (message on stderr). */
 int tool_server_credentials(const char *package, const char *user_file, PCredHandle cred);
+/* The same with more settings: keytab (SECPKG_CRED_ATTR_LIBSSPI_KRB5_KEYTAB,
+ * ignored by packages that do not know it) and package_list (Negotiate's
+ * PackageList, "kerberos,!ntlm"); NULL for the defaults. */
+int tool_server_credentials_ex(const char *package, const char *user_file, const char *keytab,
+                               const char *package_list, PCredHandle cred);
 /* Accept one connection on lfd and serve it with session *s (result lines
  * on out; the socket is closed on return). Returns TOOL_EXIT_OK or
  * TOOL_EXIT_FAIL, and the caller then calls tool_session_free(s); or -1
@@ -168,6 +175,10 @@ int tool_server_accept_one(int lfd, PCredHandle cred, tool_session *s, int verbo
  * credentials; user NULL: default credentials (no identity). */
 int tool_client_credentials(const char *package, const char *user, const char *password,
                             PCredHandle cred);
+/* With a PackageList (SEC_WINNT_AUTH_IDENTITY_EXA), NULL for none. Without
+ * a user the identity carries only the list: default credentials. */
+int tool_client_credentials_ex(const char *package, const char *user, const char *password,
+                               const char *package_list, PCredHandle cred);
 
 /* Frames: 0 on success, 1 when the peer is gone (end of stream, reset,
  * broken pipe), -1 on another error (timeout, oversized frame, ...); the

@@ -24,7 +24,11 @@
  *             read the server's accept-completed;
  *           - the server's mechListMIC is verified whenever present and
  *             required when the exchange is mandatory; missing or wrong:
- *             SEC_E_MESSAGE_ALTERED.
+ *             SEC_E_MESSAGE_ALTERED;
+ *           - when the server's MIC came first (with its last mech token,
+ *             Kerberos' AP-REP, negState accept-incomplete), ours is the
+ *             last token of the exchange: SEC_E_OK with it, nothing more is
+ *             read (MIT's acceptor sends nothing after verifying it).
  * Our NegTokenResp carries no negState (the Windows client omits it; it is
  * optional for the initiator, RFC 4178 4.2.2).
  */
@@ -71,6 +75,7 @@ static sr client_start(nego_context *ctx, const sspi_step_in *in, sspi_step_out 
         ctx->mc = &c->m[i];
         sspi_token t = {0};
         sr r = nego_inner_step(ctx, in, NULL, 0, &t);
+        if (r.code == SR_ASYNC_CALL_PENDING) return r; /* KDC exchange in flight */
         if (sr_is_error(r)) {
             SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "%s unusable (%s): next mechanism",
                      c->m[i].mech->name, sr_code_name(r.code));
@@ -160,6 +165,11 @@ static sr client_resp(nego_context *ctx, const sspi_step_in *in, sspi_step_out *
                 ctx->mc = &ctx->cred->m[ctx->offered[k]];
                 ctx->mic_required = true;
                 sr r = nego_inner_step(ctx, in, NULL, 0, &mt);
+                if (r.code == SR_ASYNC_CALL_PENDING) {
+                    /* Re-run with the KDC's reply: take this branch again. */
+                    ctx->first_reply_seen = false;
+                    return r;
+                }
                 if (sr_is_error(r)) return r;
                 have_mt = true;
             }
@@ -240,6 +250,15 @@ static sr client_resp(nego_context *ctx, const sspi_step_in *in, sspi_step_out *
     crypto_free_wipe(mt.data, mt.len);
     crypto_free_wipe(mic, mic_len);
     SR_TRY(r);
+    if (ctx->mic_verified && ctx->mic_sent && !o.has_response_token) {
+        /* The server sent its MIC with its last mech token (Kerberos with
+         * the MIC exchange mandatory: AP-REP + MIC, accept-incomplete) and
+         * ours answers it: both MICs are exchanged, the negotiation is
+         * over for us and the server sends nothing more (MIT's SPNEGO
+         * acceptor does not; RFC 4178 section 5). */
+        ctx->state = NEGO_ST_DONE;
+        return SR_SUCCESS;
+    }
     ctx->state = NEGO_ST_CLIENT_FINAL;
     return SR_FAIL(SR_CONTINUE_NEEDED);
 }

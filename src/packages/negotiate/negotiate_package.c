@@ -51,6 +51,12 @@ static void nego_free_credentials(void *pkg_cred) {
 static sr nego_acquire_credentials(const sspi_cred_request *req, void **pkg_cred,
                                    TimeStamp *expiry) {
     const char *list = req->identity ? req->identity->package_list : NULL;
+    /* A SEC_WINNT_AUTH_IDENTITY_EX carrying only a PackageList (no user,
+     * domain or password) restricts the packages of the default
+     * credentials: the inner packages get no identity (an empty identity
+     * would ask them for an anonymous logon). */
+    sspi_cred_request inner_req = *req;
+    if (list && req->identity->anonymous) inner_req.identity = NULL;
     nego_cred *c = calloc(1, sizeof *c);
     SR_ENSURE(c != NULL, SR_NO_MEMORY);
     c->use = req->use;
@@ -63,7 +69,7 @@ static sr nego_acquire_credentials(const sspi_cred_request *req, void **pkg_cred
         if (!p || !p->acquire_credentials || p->raw_auth_data) continue;
         void *mc = NULL;
         TimeStamp e = {0};
-        sr r = p->acquire_credentials(req, &mc, &e);
+        sr r = p->acquire_credentials(&inner_req, &mc, &e);
         if (sr_is_error(r)) {
             SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "%s credentials unavailable: %s", m->name,
                      sr_code_name(r.code));
@@ -261,6 +267,14 @@ static sr nego_step(void *pkg_cred, void **pkg_ctx, const sspi_step_in *in, sspi
         r = SR_FAIL(SR_OUT_OF_SEQUENCE);
     } else {
         r = is_server ? nego_server_step(ctx, in, out) : nego_client_step(ctx, in, out);
+    }
+    if (r.code == SR_ASYNC_CALL_PENDING) {
+        /* The inner package waits for the network (async/async_io.h: the
+         * same call is re-run with the reply); nothing happened. A fresh
+         * context goes: the inner mech keeps its partial one in the
+         * suspended state. */
+        if (created) nego_context_free(ctx);
+        return r;
     }
     out->ret_flags = ctx->inner_flags;
     out->expiry = ctx->expiry;

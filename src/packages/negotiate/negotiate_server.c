@@ -21,6 +21,10 @@
  *    client sent one or the exchange is mandatory (MIT checks it).
  *  - The client's mechListMIC is verified when present; a required MIC that
  *    is missing, or one that does not verify: SEC_E_MESSAGE_ALTERED.
+ *  - When the client's MIC has to answer ours (Kerberos, MIC exchange
+ *    mandatory: our AP-REP + MIC went with accept-incomplete), verifying it
+ *    ends the exchange with SEC_E_OK and no output token: the client is
+ *    already complete (RFC 4178 section 5; MIT behaves the same).
  *  - A bare NTLMSSP token given to Negotiate is accepted and the context
  *    then speaks bare NTLM for its whole life, as Windows does for clients
  *    that call NTLM directly against a Negotiate server; likewise a GSS-framed
@@ -269,11 +273,9 @@ static sr server_resp(nego_context *ctx, const sspi_step_in *in, sspi_step_out *
         reject(out);
         return vr;
     }
-    spnego_neg_token_resp o;
-    memset(&o, 0, sizeof o);
-    o.has_neg_state = true;
-    o.neg_state = SPNEGO_ACCEPT_COMPLETED;
-    SR_TRY(nego_build_resp(&o, &out->token));
+    /* Our MIC went with our last mech token; the client's answers it and
+     * the client is complete once it sent it: no final token (MIT's
+     * acceptor sends none either, and MIT's initiator reads none). */
     ctx->state = NEGO_ST_DONE;
     return SR_SUCCESS;
 }
