@@ -137,6 +137,7 @@ sr_code kg_map_error(int32_t code) {
         return SR_ALGORITHM_MISMATCH;
     case KRB5KRB_AP_ERR_MSG_TYPE:
     case KRB5KRB_AP_ERR_BADVERSION:
+    case KRB5KDC_ERR_BAD_PVNO: /* a message whose pvno is not 5 */
     case KRB5KRB_AP_ERR_INAPP_CKSUM:
     case KRB5_BADMSGTYPE:
     case ASN1_BAD_ID:
@@ -150,6 +151,9 @@ sr_code kg_map_error(int32_t code) {
     case ASN1_MISSING_EOC:
     case ASN1_BAD_GMTIME:
     case ASN1_INDEF:
+    case ASN1_TYPE_MISMATCH:
+    case ASN1_OVERFLOW:
+    case ASN1_OMITTED:
         return SR_INVALID_TOKEN;
     case KRB5_PARSE_MALFORMED:
     case KRB5_PARSE_ILLCHAR:
