@@ -1,15 +1,12 @@
 /*
  * The package registry: the packages compiled into this build.
  *
- * Each known package is referenced weakly, so the registry links whether or
- * not the package's folder has been written yet; an absent package has a
- * NULL address and is skipped. Order follows Windows'
+ * Negotiate, Kerberos and NTLM are referenced strongly, so that any link of
+ * the library (shared, or the static sspi_internal archive) pulls them in.
+ * Packages not written yet (Digest, Schannel, CredSSP) are referenced weakly:
+ * an absent one has a NULL address and is skipped, so adding one is only a
+ * matter of writing its folder. Order follows Windows'
  * EnumerateSecurityPackages (Negotiate first).
- *
- * Note for white-box tests linking the static library sspi_internal: a weak
- * reference does not pull an archive member in, so a test that wants a
- * package through the registry must reference that package's symbol itself
- * (the shared library links every object and always sees them all).
  */
 #include <stddef.h>
 
@@ -19,9 +16,9 @@
 
 #define SSPI_WEAK __attribute__((weak))
 
-extern const sspi_package sspi_negotiate_package SSPI_WEAK;
-extern const sspi_package sspi_kerberos_package SSPI_WEAK;
-extern const sspi_package sspi_ntlm_package SSPI_WEAK;
+extern const sspi_package sspi_negotiate_package;
+extern const sspi_package sspi_kerberos_package;
+extern const sspi_package sspi_ntlm_package;
 extern const sspi_package sspi_digest_package SSPI_WEAK;
 extern const sspi_package sspi_schannel_package SSPI_WEAK;
 extern const sspi_package sspi_credssp_package SSPI_WEAK;
