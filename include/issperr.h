@@ -7,7 +7,8 @@
  * Values are SECURITY_STATUS (a 32-bit signed LONG): errors are negative,
  * informational codes are positive, SEC_E_OK is 0.
  *
- * Helper: SEC_SUCCESS(status) is true for SEC_E_OK and every SEC_I_* code.
+ * Helper: SEC_SUCCESS(status) is true for SEC_E_OK and every SEC_I_* code
+ * (an inline function, see below).
  */
 #ifndef LIBSSPI_ISSPERR_H
 #define LIBSSPI_ISSPERR_H
@@ -18,8 +19,30 @@ typedef int SECURITY_STATUS;
 #define __SECSTATUS_DEFINED__
 #endif
 
-#ifndef SEC_SUCCESS
-#define SEC_SUCCESS(Status) ((Status) >= 0)
+/*
+ * SEC_SUCCESS is not part of the Windows SDK: Windows programs (Microsoft's
+ * SSPI samples among them) define it themselves, unguarded and with varying
+ * spellings, e.g. `#define SEC_SUCCESS(Status) ((Status) >= 0)`, after
+ * including <security.h>. A macro here would make every differing
+ * definition a "SEC_SUCCESS redefined" diagnostic (an error under -Werror),
+ * so libsspi provides it as an inline function instead, which a later
+ * #define simply hides, and only if no macro of that name exists yet.
+ */
+#ifndef LIBSSPI_INLINE
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#define LIBSSPI_INLINE inline
+#elif defined(__GNUC__) || defined(__clang__)
+#define LIBSSPI_INLINE __inline__
+#else
+#define LIBSSPI_INLINE
+#endif
+#endif
+#if !defined(SEC_SUCCESS) && !defined(LIBSSPI_SEC_SUCCESS_DEFINED)
+#define LIBSSPI_SEC_SUCCESS_DEFINED
+static LIBSSPI_INLINE int SEC_SUCCESS(SECURITY_STATUS Status)
+{
+    return Status >= 0;
+}
 #endif
 
 #define LIBSSPI_SEC_STATUS(v) ((SECURITY_STATUS)v##L)

@@ -12,6 +12,14 @@
  * compiler's wchar_t is 16 bits (e.g. -fshort-wchar) SEC_WCHAR *is* wchar_t,
  * so L"..." literals work unchanged; otherwise it is uint16_t and
  * LIBSSPI_WSTR("...") yields a UTF-16 literal usable as a SEC_WCHAR *.
+ * With -fshort-wchar, do not measure or copy such strings with the C
+ * library's wcslen/wcscpy/wprintf...: glibc's are built for a 32-bit wchar_t.
+ *
+ * Porting notes: ULONG, DWORD, LONG and SECURITY_STATUS are `int`-sized
+ * here, so printf formats written for Windows' `long` (%lu, %lx, %ld) draw
+ * -Wformat warnings; use %u / %x / %d or casts. `unsigned long *` out-
+ * arguments are accepted where Microsoft documents `unsigned long *` (see
+ * "`unsigned long *` out-parameters" near the end of this file).
  *
  * Memory ownership rules (as on Windows):
  *   - Buffers the library allocates (package lists, ISC_REQ_ALLOCATE_MEMORY /
@@ -47,6 +55,17 @@
 #define LIBSSPI_EXTENSION __extension__
 #else
 #define LIBSSPI_EXTENSION
+#endif
+
+/* `inline` for the few helpers defined in these headers (C89 has none). */
+#ifndef LIBSSPI_INLINE
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#define LIBSSPI_INLINE inline
+#elif defined(__GNUC__) || defined(__clang__)
+#define LIBSSPI_INLINE __inline__
+#else
+#define LIBSSPI_INLINE
+#endif
 #endif
 
 #if !defined(LIBSSPI_BASE_TYPES_DEFINED) && !defined(_WINDEF_) && !defined(_WINNT_)
@@ -1747,6 +1766,144 @@ LIBSSPI_API SECURITY_STATUS SspiFreeCredentialsHandleAsync(SspiAsyncContext *Asy
 #ifdef __cplusplus
 }
 #endif
+
+/* ======================================================================= */
+/* `unsigned long *` out-parameters (LP64 source compatibility)           */
+/* ======================================================================= */
+/*
+ * Why: ULONG and DWORD are 32 bits, as on Windows, so the exported functions,
+ * the *_FN typedefs and the SecurityFunctionTable slots take ULONG *
+ * (= uint32_t *). Microsoft documents several out-parameters as
+ * `unsigned long *`, and Windows programs often declare the variable
+ * `unsigned long` (32 bits on Windows). On LP64 Linux `unsigned long` is
+ * 64 bits: passing its address to a ULONG * parameter is an incompatible
+ * pointer (a warning in C, an error with -Werror, GCC 14 or C++).
+ *
+ * What: the functions below are also function-like macros of the same name
+ * that rewrite one argument and nothing else:
+ *     EnumerateSecurityPackagesA/W            pcPackages     (1st of 2)
+ *     InitializeSecurityContextA/W            pfContextAttr  (11th of 12)
+ *     AcceptSecurityContext                   pfContextAttr  (8th of 9)
+ *     VerifySignature, DecryptMessage         pfQOP          (4th of 4)
+ *     SspiInitializeSecurityContextAsyncA/W   pfContextAttr  (12th of 13)
+ *     SspiAcceptSecurityContextAsync          pfContextAttr  (9th of 10)
+ * An argument of type `unsigned long *` is zeroed and replaced by a ULONG *
+ * to the 32 bits of that same variable that hold its low-order part, so after
+ * the call the variable holds exactly the 32-bit value the library stored
+ * (0 if the call stored nothing, as some failures do). Every other argument
+ * (ULONG *, DWORD *, NULL, 0, nullptr) is passed through untouched; other
+ * pointer types are diagnosed as before. The rewritten pointer designates the
+ * caller's variable itself, so it is also right for the Sspi*Async calls,
+ * which store their outputs when they complete. (The 32-bit store happens
+ * inside libsspi.so, through the ULONG *.)
+ *
+ * Because the expansion starts with the function's own name (a macro never
+ * re-expands itself), calls through the dispatch table work the same way:
+ * pTable->DecryptMessage(..., &ulQop) and, with UNICODE,
+ * pTable->InitializeSecurityContext(...). The table members, the *_FN
+ * typedefs, the exported symbols, &DecryptMessage, plain `DecryptMessage`
+ * (e.g. in a table initializer) and (DecryptMessage)(...) still name the
+ * real functions: the ABI is unchanged.
+ *
+ * Limits: a macro argument must not contain an unparenthesized comma (wrap
+ * a compound literal in parentheses). Code that declares or defines its own
+ * function or method with one of these names and the same number of
+ * parameters (an SSP implementation, a C++ wrapper class) must define
+ * LIBSSPI_NO_ULONG_ADAPTERS before including this header (or #undef the
+ * name); libsspi's own sources do. Calls through a variable of a *_FN type
+ * (e.g. from dlsym) still need a ULONG/DWORD variable.
+ *
+ * LIBSSPI_ULONG_ADAPTERS is defined (to 1) when the adapters are active.
+ */
+#if !defined(LIBSSPI_NO_ULONG_ADAPTERS) && !defined(_WIN32)
+
+#if defined(__cplusplus)
+/* C++: overloads pick the conversion; null pointer constants (0, NULL,
+ * nullptr) match only the pointer-to-member overload, whose parameter type
+ * no real pointer converts to. */
+#define LIBSSPI_ULONG_ADAPTERS 1
+extern "C++" { /* even when this header is included inside extern "C" { } */
+namespace libsspi_detail {
+template <class T> struct ulong_out {
+    typedef T *type;
+    static type conv(T *p) { return p; }
+};
+template <> struct ulong_out<unsigned long> {
+    typedef ULONG *type;
+    static type conv(unsigned long *p)
+    {
+        const unsigned long one = 1;
+        if (!p) return static_cast<ULONG *>(static_cast<void *>(p));
+        *p = 0;
+        unsigned char *b = reinterpret_cast<unsigned char *>(p);
+        if (!*reinterpret_cast<const unsigned char *>(&one)) /* big-endian */
+            b += sizeof(unsigned long) - sizeof(ULONG);
+        return static_cast<ULONG *>(static_cast<void *>(b));
+    }
+};
+struct null_arg {};
+template <class T> inline typename ulong_out<T>::type ulong_out_arg(T *p)
+{
+    return ulong_out<T>::conv(p);
+}
+inline ULONG *ulong_out_arg(int null_arg::*)
+{
+#if __cplusplus >= 201103L
+    return nullptr;
+#else
+    return NULL;
+#endif
+}
+} /* namespace libsspi_detail */
+} /* extern "C++" */
+#define LIBSSPI_ULONG_OUT(p) (::libsspi_detail::ulong_out_arg(p))
+
+#elif (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L) || defined(__GNUC__) || \
+    defined(__clang__)
+#define LIBSSPI_ULONG_ADAPTERS 1
+/* Zero *p and return a ULONG * to its low-order 32 bits (NULL stays NULL). */
+static LIBSSPI_INLINE ULONG *libsspi_ulong_out_(void *p)
+{
+    unsigned long *v = (unsigned long *)p;
+    const unsigned long one = 1;
+    if (v == NULL)
+        return NULL;
+    *v = 0;
+    if (*(const unsigned char *)&one) /* little-endian: low-order bytes first */
+        return (ULONG *)p;
+    return (ULONG *)(void *)((unsigned char *)p + (sizeof(unsigned long) - sizeof(ULONG)));
+}
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define LIBSSPI_ULONG_OUT(p) \
+    _Generic((p), unsigned long *: libsspi_ulong_out_((void *)(p)), default: (p))
+#else /* C89/C99 with GCC or Clang */
+#define LIBSSPI_ULONG_OUT(p)                                                          \
+    __builtin_choose_expr(__builtin_types_compatible_p(__typeof__(p), unsigned long *), \
+                          libsspi_ulong_out_((void *)(p)), (p))
+#endif
+#endif /* C / C++ */
+
+#ifdef LIBSSPI_ULONG_ADAPTERS
+#define EnumerateSecurityPackagesW(a1, a2) EnumerateSecurityPackagesW(LIBSSPI_ULONG_OUT(a1), a2)
+#define EnumerateSecurityPackagesA(a1, a2) EnumerateSecurityPackagesA(LIBSSPI_ULONG_OUT(a1), a2)
+#define InitializeSecurityContextW(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12) \
+    InitializeSecurityContextW(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, LIBSSPI_ULONG_OUT(a11), a12)
+#define InitializeSecurityContextA(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12) \
+    InitializeSecurityContextA(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, LIBSSPI_ULONG_OUT(a11), a12)
+#define AcceptSecurityContext(a1, a2, a3, a4, a5, a6, a7, a8, a9) \
+    AcceptSecurityContext(a1, a2, a3, a4, a5, a6, a7, LIBSSPI_ULONG_OUT(a8), a9)
+#define VerifySignature(a1, a2, a3, a4) VerifySignature(a1, a2, a3, LIBSSPI_ULONG_OUT(a4))
+#define DecryptMessage(a1, a2, a3, a4) DecryptMessage(a1, a2, a3, LIBSSPI_ULONG_OUT(a4))
+#define SspiInitializeSecurityContextAsyncW(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13) \
+    SspiInitializeSecurityContextAsyncW(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,                \
+                                        LIBSSPI_ULONG_OUT(a12), a13)
+#define SspiInitializeSecurityContextAsyncA(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13) \
+    SspiInitializeSecurityContextAsyncA(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,                \
+                                        LIBSSPI_ULONG_OUT(a12), a13)
+#define SspiAcceptSecurityContextAsync(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10) \
+    SspiAcceptSecurityContextAsync(a1, a2, a3, a4, a5, a6, a7, a8, LIBSSPI_ULONG_OUT(a9), a10)
+#endif
+#endif /* unsigned long adapters */
 
 #include "issperr.h"
 #include "libsspi.h"

@@ -25,6 +25,7 @@ cat > "$WORK/layout.h" <<'EOT'
 #define P sizeof(void *)
 SA(sizeof(ULONG) == 4, "ULONG is 32-bit");
 SA(sizeof(LONG) == 4, "LONG is 32-bit");
+SA(sizeof(DWORD) == 4 && sizeof(DWORD) == sizeof(ULONG), "DWORD is 32-bit, like ULONG");
 SA(sizeof(USHORT) == 2, "USHORT");
 SA(sizeof(UCHAR) == 1 && sizeof(BOOLEAN) == 1, "UCHAR/BOOLEAN");
 SA(sizeof(SEC_WCHAR) == 2, "SEC_WCHAR is UTF-16");
