@@ -10,15 +10,20 @@
 #   1. build/       gcc, RelWithDebInfo: build, then the whole CTest suite
 #   2. build-asan/  -DSSPI_SANITIZE=ON (ASan + UBSan): build, whole suite
 #                   except tests labelled "no-asan"
+#   2b. build-tsan/ -DSSPI_TSAN=ON (ThreadSanitizer): build, then the
+#                   concurrency tests (ctest -R 'async|handles|core_memory':
+#                   the async API, the event loop, asynchronous Kerberos,
+#                   handle tables, memory accounting)
 #   3. build-fuzz/  clang -DSSPI_FUZZ=ON: build the libFuzzer targets and run
 #                   each one for SSPI_FUZZ_SECONDS (15) on a scratch copy of
 #                   its seed corpus (fuzz/corpus/<name>/)
 # The last line is "OK: N passed, 0 failed" or "FAILED: N passed, M failed".
 #
-# Options: --quick (stage 1 only), --no-asan, --no-fuzz.
+# Options: --quick (stage 1 only), --no-asan, --no-tsan, --no-fuzz.
 # Environment: SSPI_JOBS (build jobs, 2), SSPI_CTEST_JOBS (1),
 #              SSPI_FUZZ_SECONDS (15), CC (compiler of stages 1-2),
-#              SSPI_BUILD_DIR (build; the others are <it>-asan, <it>-fuzz).
+#              SSPI_BUILD_DIR (build; the others are <it>-asan, <it>-tsan,
+#              <it>-fuzz).
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -32,20 +37,23 @@ fuzz_seconds=${SSPI_FUZZ_SECONDS:-15}
 bdir=${SSPI_BUILD_DIR:-build}
 case "$bdir" in /*) ;; *) bdir=$root/$bdir ;; esac
 adir=$bdir-asan
+tdir=$bdir-tsan
 fdir=$bdir-fuzz
 do_asan=1
+do_tsan=1
 do_fuzz=1
 for arg in "$@"; do
     case "$arg" in
-    --quick) do_asan=0 do_fuzz=0 ;;
+    --quick) do_asan=0 do_tsan=0 do_fuzz=0 ;;
     --no-asan) do_asan=0 ;;
+    --no-tsan) do_tsan=0 ;;
     --no-fuzz) do_fuzz=0 ;;
     -h | --help)
         sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
-        echo "usage: scripts/test.sh [--quick] [--no-asan] [--no-fuzz]" >&2
+        echo "usage: scripts/test.sh [--quick] [--no-asan] [--no-tsan] [--no-fuzz]" >&2
         exit 2
         ;;
     esac
@@ -143,6 +151,16 @@ if [ "$do_asan" = 1 ]; then
     fi
 else
     record "asan" skipped "(--no-asan/--quick)"
+fi
+
+# ---- 2b. ThreadSanitizer: the concurrency tests ----
+if [ "$do_tsan" = 1 ]; then
+    if build_tree "$tdir" tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSPI_TSAN=ON; then
+        TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+            run_ctest "$tdir" "tsan ctest" -R 'async|handles|core_memory'
+    fi
+else
+    record "tsan" skipped "(--no-tsan/--quick)"
 fi
 
 # ---- 3. libFuzzer ----

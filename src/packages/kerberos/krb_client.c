@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "async/async_io.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "krb_context.h"
@@ -68,16 +69,31 @@ static sr service_ticket(krb_context *ctx, kg_principal *server, kg_ticket **out
     return r;
 }
 
-sr krb_client_start(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out) {
+/* What ISC's first step sets up before it needs a ticket. */
+static sr client_prepare(krb_context *ctx, const sspi_step_in *in) {
     krb_creds *c = ctx->creds;
     SR_ENSURE(c->outbound, SR_NO_CREDENTIALS);
     SR_ENSURE(in->target_name && in->target_name[0], SR_TARGET_UNKNOWN);
+    free(ctx->target_name);
     ctx->target_name = strdup(in->target_name);
     SR_ENSURE(ctx->target_name != NULL, SR_NO_MEMORY);
     ctx->dce = (in->req_flags & ISC_REQ_USE_DCE_STYLE) != 0;
     ctx->gss_flags = gss_flags_from_req(in->req_flags);
     ctx->mutual = (ctx->gss_flags & KRB_GSS_C_MUTUAL_FLAG) != 0;
+    return SR_SUCCESS;
+}
 
+static void log_no_ticket(krb_creds *c, const char *target, sr r) {
+    SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "no ticket for %s: %s (%s)", target,
+             sr_code_name(r.code), kg_last_message(c->kg));
+}
+
+static sr client_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out,
+                        kg_ticket *tkt);
+
+sr krb_client_start(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out) {
+    krb_creds *c = ctx->creds;
+    SR_TRY(client_prepare(ctx, in));
     kg_principal *server = NULL;
     SR_TRY(kg_principal_target(c->kg, in->target_name, &server));
     sr r = krb_creds_ensure_tgt(c);
@@ -85,15 +101,26 @@ sr krb_client_start(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out
     if (sr_is_ok(r)) r = service_ticket(ctx, server, &tkt);
     kg_principal_free(c->kg, server);
     if (!sr_is_ok(r)) {
-        SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "no ticket for %s: %s (%s)", in->target_name,
-                 sr_code_name(r.code), kg_last_message(c->kg));
+        log_no_ticket(c, in->target_name, r);
         return r;
     }
+    return client_ap_req(ctx, in, out, tkt);
+}
+
+/* The rest of ISC's first step once the service ticket is there (tkt is
+ * consumed). Under c->lock. */
+static sr client_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out,
+                        kg_ticket *tkt) {
+    krb_creds *c = ctx->creds;
+    sr r;
     kg_ticket_times(tkt, &ctx->times);
     ctx->ticket_flags = kg_ticket_flags(tkt);
     ctx->ticket_enctype = kg_ticket_enctype(tkt);
+    free(ctx->server_name);
+    ctx->server_name = NULL;
     r = kg_ticket_server(c->kg, tkt, &ctx->server_name);
     if (sr_is_ok(r)) {
+        free(ctx->client_name);
         ctx->client_name = strdup(c->client_name ? c->client_name : "");
         if (!ctx->client_name) r = SR_FAIL(SR_NO_MEMORY);
     }
@@ -144,6 +171,180 @@ sr krb_client_start(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out
         return SR_FAIL(SR_CONTINUE_NEEDED);
     }
     return krb_context_finish(ctx);
+}
+
+/* ---- asynchronous first step (async/async_io.h) ------------------------
+ *
+ * The same work as krb_client_start, with every KDC exchange (the AS
+ * exchange of a password / keytab credential that has no TGT yet, then the
+ * TGS exchange for the service ticket; more round trips when the KDC asks
+ * for pre-authentication or refers us elsewhere) handed to the event loop:
+ * krb5_init_creds_step / krb5_tkt_creds_step give the request, the call
+ * suspends with it (UDP to every KDC of the realm, then TCP when none
+ * answered or the KDC said RESPONSE_TOO_BIG, within the deadlines of the
+ * synchronous driver), and the re-run feeds the reply to the same step
+ * context. The credential lock is held only while krb5 runs, never across
+ * a suspension. Everything of the step in progress (the krb5 step context,
+ * the target principal, the first call's partial SSPI context) lives in
+ * krb_pending, the suspended state: a cancelled call frees it. */
+
+struct krb_pending {
+    krb_creds *creds;       /* reference */
+    krb_context *ctx;       /* a first call's partial context (owned), or NULL */
+    kg_principal *server;
+    kg_exchange *x;         /* the AS or TGS exchange in progress */
+    bool as;                /* x is the AS exchange */
+    kg_kdc_request req;     /* x's request in flight (points into x) */
+    bool tcp;               /* its phase: UDP, then TCP */
+    int64_t deadline;       /* of the request (KRB_KDC_TOTAL_TIMEOUT_MS) */
+    unsigned steps;
+    sspi_io_reply reply;    /* the loop's answer, on a re-run */
+};
+
+bool krb_client_async(void) { return sspi_io_async_call() && !krb_transport_hooked(); }
+
+void krb_pending_free(void *arg) {
+    krb_pending *p = arg;
+    if (!p) return;
+    krb_creds *c = p->creds;
+    sspi_io_reply_clear(&p->reply);
+    pthread_mutex_lock(&c->lock);
+    kg_exchange_free(p->x);
+    kg_principal_free(c->kg, p->server);
+    pthread_mutex_unlock(&c->lock);
+    if (p->ctx) krb_context_free(p->ctx);
+    krb_creds_release(c);
+    crypto_wipe(p, sizeof *p);
+    free(p);
+}
+
+krb_pending *krb_pending_resume(void) {
+    sspi_io_reply reply;
+    krb_pending *p = sspi_io_resume(&reply);
+    if (!p) return NULL;
+    p->reply = reply;
+    return p;
+}
+
+krb_context *krb_pending_take_ctx(krb_pending *p) {
+    krb_context *ctx = p->ctx;
+    p->ctx = NULL;
+    return ctx;
+}
+
+/* Under c->lock: the state of a fresh first step, with the exchange it
+ * starts with (AS when the credential has no TGT yet, else TGS). On error
+ * *out may still need krb_pending_free. */
+static sr pending_new(krb_context *ctx, const char *target, krb_pending **out) {
+    krb_creds *c = ctx->creds;
+    krb_pending *p = calloc(1, sizeof *p);
+    *out = p;
+    SR_ENSURE(p != NULL, SR_NO_MEMORY);
+    p->creds = krb_creds_ref(c);
+    SR_TRY(kg_principal_target(c->kg, target, &p->server));
+    SR_ENSURE(c->outbound && c->ccache, SR_NO_CREDENTIALS);
+    if (c->have_tgt) return kg_tgs_new(c->kg, c->ccache, c->client, p->server, c->private_cc, &p->x);
+    SR_ENSURE(c->password || c->client_kt, SR_NO_CREDENTIALS);
+    p->as = true;
+    return kg_as_new(c->kg, c->client, c->password, c->password ? NULL : c->client_kt, &p->x);
+}
+
+/* The event loop request for p->req in its current phase. */
+static sr pending_request(krb_pending *p, sspi_io_request *io) {
+    int64_t left = p->deadline - krb_now_ms();
+    if (left <= 0) {
+        SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "no KDC of realm %s answered", p->req.realm);
+        return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+    }
+    SR_TRY(krb_kdc_io_request(p->creds->kg, p->req.realm, p->req.data, p->req.len, p->tcp,
+                              (uint32_t)left, io));
+    return SR_FAIL(SR_ASYNC_CALL_PENDING);
+}
+
+/* Under c->lock: run the exchanges as far as they go without the network.
+ * SR_ASYNC_CALL_PENDING with *io to send, SR_OK with the service ticket, or
+ * the error the synchronous path gives. */
+static sr pending_run(krb_pending *p, sspi_io_request *io, kg_ticket **tkt) {
+    krb_creds *c = p->creds;
+    for (;;) {
+        const uint8_t *rdata = NULL;
+        size_t rlen = 0;
+        if (p->req.data) { /* back from the loop */
+            sspi_io_error e = p->reply.error;
+            if (e == SSPI_IO_NO_MEMORY) return SR_FAIL(SR_NO_MEMORY);
+            if (e != SSPI_IO_OK) {
+                SSPI_LOG(SSPI_LOG_DEBUG, LOG_COMPONENT, "KDC exchange over %s: %s",
+                         p->tcp ? "TCP" : "UDP", sspi_io_error_name(e));
+                sspi_io_reply_clear(&p->reply);
+                if (!p->tcp && e != SSPI_IO_CANCELLED) {
+                    p->tcp = true; /* as krb_kdc_sendto: TCP when UDP got no answer */
+                    return pending_request(p, io);
+                }
+                SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "no KDC of realm %s answered",
+                         p->req.realm);
+                return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+            }
+            rdata = p->reply.data;
+            rlen = p->reply.len;
+        }
+        if (++p->steps > 64) return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+        bool done = false;
+        kg_kdc_request next;
+        sr r = kg_exchange_step(p->x, rdata, rlen, &done, &next);
+        sspi_io_reply_clear(&p->reply);
+        memset(&p->req, 0, sizeof p->req);
+        if (!sr_is_ok(r)) {
+            if (p->as)
+                SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "AS exchange for %s failed: %s (%s)",
+                         c->client_name, sr_code_name(r.code), kg_last_message(c->kg));
+            return r;
+        }
+        if (!done) {
+            p->req = next;
+            p->tcp = !krb_kdc_udp_first(c->kg, next.len, next.tcp_only);
+            p->deadline = krb_now_ms() + KRB_KDC_TOTAL_TIMEOUT_MS;
+            return pending_request(p, io);
+        }
+        if (!p->as) return kg_tgs_ticket(p->x, tkt);
+        /* TGT obtained: on to the service ticket (the first TGS step may
+         * find it in the cache and finish without the network). */
+        SR_TRY(krb_creds_store_tgt(c, p->x));
+        kg_exchange_free(p->x);
+        p->x = NULL;
+        p->as = false;
+        SR_TRY(kg_tgs_new(c->kg, c->ccache, c->client, p->server, c->private_cc, &p->x));
+    }
+}
+
+sr krb_client_start_async(krb_context *ctx, bool owns_ctx, krb_pending *p, const sspi_step_in *in,
+                          sspi_step_out *out, bool *ctx_taken) {
+    krb_creds *c = ctx->creds;
+    *ctx_taken = false;
+    sspi_io_request io;
+    kg_ticket *tkt = NULL;
+    sr r = SR_SUCCESS;
+    pthread_mutex_lock(&c->lock);
+    if (!p) {
+        r = client_prepare(ctx, in);
+        if (sr_is_ok(r)) r = pending_new(ctx, in->target_name, &p);
+    }
+    if (sr_is_ok(r)) r = pending_run(p, &io, &tkt);
+    if (sr_is_ok(r))
+        r = client_ap_req(ctx, in, out, tkt);
+    else if (r.code != SR_ASYNC_CALL_PENDING)
+        log_no_ticket(c, in->target_name ? in->target_name : "", r);
+    pthread_mutex_unlock(&c->lock);
+    if (r.code == SR_ASYNC_CALL_PENDING) {
+        /* No lock held from here until the re-run. A first call's context
+         * is not the caller's yet: it waits in the suspended state. */
+        if (owns_ctx) {
+            p->ctx = ctx;
+            *ctx_taken = true;
+        }
+        return sspi_io_suspend(&io, p, krb_pending_free);
+    }
+    krb_pending_free(p);
+    return r;
 }
 
 /* A KRB-ERROR from the acceptor, as Windows reports it. */

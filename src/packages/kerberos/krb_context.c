@@ -55,6 +55,8 @@ void krb_context_free(krb_context *ctx) {
 
 typedef sr (*krb_handler)(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out);
 
+static sr step_end(krb_context *ctx, sr r, sspi_step_out *out);
+
 typedef struct krb_state_entry {
     krb_state state;
     bool needs_input;
@@ -84,6 +86,24 @@ sr krb_context_step(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out
     pthread_mutex_lock(&ctx->creds->lock);
     sr r = e->handler(ctx, in, out);
     pthread_mutex_unlock(&ctx->creds->lock);
+    return step_end(ctx, r, out);
+}
+
+sr krb_context_step_async(krb_context *ctx, krb_pending *p, bool owns_ctx, bool *ctx_taken,
+                          const sspi_step_in *in, sspi_step_out *out) {
+    *ctx_taken = false;
+    if (ctx->state != KRB_ST_CLIENT_START) {
+        krb_pending_free(p); /* nothing of ours: only the first step suspends */
+        return krb_context_step(ctx, in, out);
+    }
+    ctx->req_flags = in->req_flags;
+    sr r = krb_client_start_async(ctx, owns_ctx, p, in, out, ctx_taken);
+    if (r.code == SR_ASYNC_CALL_PENDING || *ctx_taken) return r;
+    return step_end(ctx, r, out);
+}
+
+/* The end of a step: failure state, flags and expiry for the caller. */
+static sr step_end(krb_context *ctx, sr r, sspi_step_out *out) {
     if (sr_is_error(r)) {
         SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "%s step failed: %s", ctx->is_server ? "ASC" : "ISC",
                  sr_code_name(r.code));

@@ -95,6 +95,30 @@ SR_MUST_CHECK sr krb_server_ap_req(krb_context *ctx, const sspi_step_in *in, ssp
 SR_MUST_CHECK sr krb_server_dce_ap_rep(krb_context *ctx, const sspi_step_in *in,
                                        sspi_step_out *out);
 
+/* Asynchronous ISC (krb_client.c): in an asynchronous call the first
+ * client step suspends for each KDC exchange (async/async_io.h) instead of
+ * blocking. krb_pending is the suspended state; krb_pending_resume takes it
+ * (with the reply) back on the re-run, NULL on a fresh run. */
+typedef struct krb_pending krb_pending;
+/* True in an asynchronous call that may suspend (no transport test hook). */
+bool krb_client_async(void);
+krb_pending *krb_pending_resume(void);
+/* The first call's partial context kept in the state (NULL if none). */
+krb_context *krb_pending_take_ctx(krb_pending *p);
+void krb_pending_free(void *p);
+/* The first client step, asynchronous flavour; p: the resumed state or
+ * NULL. Takes c->lock itself, never across the suspension. On
+ * SR_ASYNC_CALL_PENDING with owns_ctx, ctx now belongs to the suspended
+ * state (*ctx_taken: also when suspending failed, ctx is then freed). */
+SR_MUST_CHECK sr krb_client_start_async(krb_context *ctx, bool owns_ctx, krb_pending *p,
+                                        const sspi_step_in *in, sspi_step_out *out,
+                                        bool *ctx_taken);
+/* krb_context_step for asynchronous calls (the client's first step goes
+ * through krb_client_start_async; p is consumed). */
+SR_MUST_CHECK sr krb_context_step_async(krb_context *ctx, krb_pending *p, bool owns_ctx,
+                                        bool *ctx_taken, const sspi_step_in *in,
+                                        sspi_step_out *out);
+
 /* Shared helpers (krb_context.c). */
 /* Keys, sequence numbers and the message layer from the finished AP
  * exchange. */

@@ -196,13 +196,19 @@ sr krb_creds_ensure_tgt(krb_creds *c) {
     kg_exchange *x = NULL;
     SR_TRY(kg_as_new(c->kg, c->client, c->password, c->password ? NULL : c->client_kt, &x));
     sr r = krb_transport_run(c->kg, x);
-    if (sr_is_ok(r)) r = kg_as_store(x, c->ccache);
+    if (sr_is_ok(r)) r = krb_creds_store_tgt(c, x);
     kg_exchange_free(x);
     if (!sr_is_ok(r)) {
         SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "AS exchange for %s failed: %s (%s)",
                  c->client_name, sr_code_name(r.code), kg_last_message(c->kg));
         return r;
     }
+    return SR_SUCCESS;
+}
+
+sr krb_creds_store_tgt(krb_creds *c, kg_exchange *x) {
+    if (c->have_tgt) return SR_SUCCESS; /* a concurrent AS exchange won */
+    SR_TRY(kg_as_store(x, c->ccache));
     c->have_tgt = true;
     /* The password is not needed any more (tickets renew through a new
      * credential handle, as on Windows a new logon). */

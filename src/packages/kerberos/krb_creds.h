@@ -13,8 +13,12 @@
  *
  * The credential owns one kg_ctx (krb5_context). Everything that uses it
  * runs under `lock` (krb5 contexts are single-threaded), including the KDC
- * exchanges of the synchronous API. Reference counted like NTLM's: contexts
- * hold a reference.
+ * exchanges of the synchronous API. Asynchronous calls hold it only around
+ * each krb5 step (krb5_init_creds_step / krb5_tkt_creds_step, ccache reads
+ * and writes), never while a KDC exchange is in flight: any number of
+ * contexts of one credential wait for their KDC replies at once.
+ * Reference counted like NTLM's: contexts (and suspended calls) hold a
+ * reference.
  */
 #ifndef LIBSSPI_KRB_CREDS_H
 #define LIBSSPI_KRB_CREDS_H
@@ -60,6 +64,11 @@ void krb_creds_release(krb_creds *c);
 /* Under c->lock: make sure the TGT is there (runs the AS exchange for a
  * password / keytab credential). */
 SR_MUST_CHECK sr krb_creds_ensure_tgt(krb_creds *c);
+/* Under c->lock: the TGT of a finished AS exchange x goes into the
+ * credential's cache (the password is then forgotten), unless a concurrent
+ * exchange got there first (asynchronous calls: several contexts of a new
+ * credential may run their AS exchange at once; the first TGT wins). */
+SR_MUST_CHECK sr krb_creds_store_tgt(krb_creds *c, kg_exchange *x);
 
 SR_MUST_CHECK sr krb_creds_query_attribute(krb_creds *c, ULONG attribute, void *buffer,
                                            bool unicode);

@@ -46,14 +46,42 @@ static sr krb_step(void *pkg_cred, void **pkg_ctx, const sspi_step_in *in, sspi_
                    bool is_server) {
     krb_context *ctx = *pkg_ctx;
     bool created = false;
+    /* A re-run after a KDC exchange of an asynchronous call: the suspended
+     * state, holding a first call's partial context (krb_client.c). */
+    krb_pending *pend = is_server ? NULL : krb_pending_resume();
+    krb_context *partial = pend ? krb_pending_take_ctx(pend) : NULL;
+    if (partial) {
+        if (ctx || partial->creds != pkg_cred) {
+            krb_context_free(partial);
+            krb_pending_free(pend);
+            return SR_FAIL(SR_INTERNAL);
+        }
+        ctx = partial;
+        created = true;
+    }
     if (!ctx) {
-        if (!pkg_cred) return SR_FAIL(SR_INVALID_HANDLE);
-        SR_TRY(krb_context_new(pkg_cred, is_server, &ctx));
+        if (!pkg_cred) {
+            krb_pending_free(pend);
+            return SR_FAIL(SR_INVALID_HANDLE);
+        }
+        sr cr = krb_context_new(pkg_cred, is_server, &ctx);
+        if (!sr_is_ok(cr)) {
+            krb_pending_free(pend);
+            return cr;
+        }
         created = true;
     } else if (ctx->is_server != is_server) {
+        krb_pending_free(pend);
         return SR_FAIL(SR_INVALID_HANDLE);
     }
-    sr r = krb_context_step(ctx, in, out);
+    sr r;
+    if (!is_server && (pend || krb_client_async())) {
+        bool taken = false;
+        r = krb_context_step_async(ctx, pend, created, &taken, in, out);
+        if (taken) return r; /* ctx waits in the suspended state (or is gone with it) */
+    } else {
+        r = krb_context_step(ctx, in, out);
+    }
     if (created) {
         if (sr_is_error(r))
             krb_context_free(ctx);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "async/async_io.h"
 #include "core/log.h"
 #include "wire/cursor.h"
 
@@ -400,6 +401,45 @@ out:
     if (r.code == SR_NO_AUTHENTICATING_AUTHORITY)
         SSPI_LOG(SSPI_LOG_INFO, "kerberos", "no KDC of realm %s answered", realm);
     return r;
+}
+
+/* ---- asynchronous flavour ------------------------------------------------ */
+
+int64_t krb_now_ms(void) { return now_ms(); }
+
+bool krb_transport_hooked(void) { return test_hook != NULL; }
+
+bool krb_kdc_udp_first(kg_ctx *k, size_t len, bool tcp_only) {
+    return !tcp_only && len <= kg_udp_preference_limit(k);
+}
+
+sr krb_kdc_io_request(kg_ctx *k, const char *realm, const uint8_t *req, size_t len, bool tcp,
+                      uint32_t total_ms, sspi_io_request *out) {
+    memset(out, 0, sizeof *out);
+    SR_ENSURE(realm && realm[0] && total_ms > 0, SR_NO_AUTHENTICATING_AUTHORITY);
+    kg_kdc_list l;
+    SR_TRY(krb_realm_kdcs(k, realm, &l));
+    for (size_t i = 0; i < l.count && out->ntargets < SSPI_IO_MAX_TARGETS; i++) {
+        sspi_io_target *t = &out->targets[out->ntargets];
+        if ((size_t)snprintf(t->host, sizeof t->host, "%s", l.hosts[i]) >= sizeof t->host)
+            continue;
+        t->port = l.ports[i];
+        t->transport = tcp ? SSPI_IO_TCP : SSPI_IO_UDP;
+        out->ntargets++;
+    }
+    kg_kdc_list_clear(&l);
+    if (out->ntargets == 0) {
+        SSPI_LOG(SSPI_LOG_INFO, "kerberos", "no KDC configured for realm %s", realm);
+        return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+    }
+    out->realm = realm;
+    out->data = req;
+    out->len = len;
+    out->attempt_timeout_ms = tcp ? KRB_KDC_TCP_TIMEOUT_MS : KRB_KDC_UDP_WAIT_MS;
+    out->total_timeout_ms = total_ms;
+    out->passes = tcp ? 1 : KRB_KDC_UDP_ROUNDS;
+    out->max_reply = KRB_KDC_MAX_REPLY;
+    return SR_SUCCESS;
 }
 
 sr krb_transport_run(kg_ctx *k, kg_exchange *x) {

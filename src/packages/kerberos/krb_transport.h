@@ -43,6 +43,28 @@ SR_MUST_CHECK sr krb_kdc_sendto(kg_ctx *k, const char *realm, const uint8_t *req
 /* Drive an exchange to completion (blocking). */
 SR_MUST_CHECK sr krb_transport_run(kg_ctx *k, kg_exchange *x);
 
+/* ---- asynchronous flavour (async/async_io.h) ----------------------------
+ * The same exchange as krb_kdc_sendto, as requests for the event loop:
+ * phase UDP (every KDC address, KRB_KDC_UDP_ROUNDS passes, KRB_KDC_UDP_WAIT_MS
+ * per attempt) unless krb_kdc_udp_first() says TCP only; when no KDC answered
+ * over UDP, phase TCP (KRB_KDC_TCP_TIMEOUT_MS per attempt); both phases
+ * within one KRB_KDC_TOTAL_TIMEOUT_MS deadline kept by the caller. */
+/* Start over UDP? (false: the KDC said RESPONSE_TOO_BIG, or the request is
+ * larger than udp_preference_limit). */
+bool krb_kdc_udp_first(kg_ctx *k, size_t len, bool tcp_only);
+/* The request of one phase for realm's KDCs (req is copied by
+ * sspi_io_suspend; out->data points to it). total_ms: what is left of the
+ * exchange's deadline. SR_NO_AUTHENTICATING_AUTHORITY when the realm has no
+ * KDC (or total_ms is 0). */
+struct sspi_io_request;
+SR_MUST_CHECK sr krb_kdc_io_request(kg_ctx *k, const char *realm, const uint8_t *req, size_t len,
+                                    bool tcp, uint32_t total_ms, struct sspi_io_request *out);
+/* Monotonic milliseconds (deadlines of krb_kdc_io_request). */
+int64_t krb_now_ms(void);
+/* True while a test hook replaces the network (the synchronous driver is
+ * used then, even in asynchronous calls). */
+bool krb_transport_hooked(void);
+
 /* KDCs of a realm: [realms] REALM kdc entries, else (when [libdefaults]
  * dns_lookup_kdc allows, MIT's default) DNS SRV records
  * _kerberos._udp.REALM / _kerberos._tcp.REALM, by priority then weight.
