@@ -1,7 +1,7 @@
 /*
  * sspi serve-http [--listen ADDR] [--port N] [--ready-file FILE]
  *                 [--package Negotiate|NTLM|both] [--user-file FILE]
- *                 [--keytab FILE] [--once | --max-requests N] [-v]
+ *                 [--keytab FILE] [--once | --max-requests N] [--proxy-auth] [-v]
  *
  * A small HTTP/1.1 server for demos and tests, authenticating like IIS does
  * with Windows authentication:
@@ -22,6 +22,18 @@
  * single connection with --once.
  * Result lines on stdout: "AUTHENTICATED DOMAIN\user (package PKG)" or
  * "AUTH FAILED <status>"; -v traces requests and each step on stderr.
+ *
+ * --proxy-auth turns it into an authenticating forward-proxy endpoint (for
+ * tests of proxy clients; RFC 7235 section 3.2, MS-NTHT): the same exchange
+ * runs with status 407, "Proxy-Authenticate" challenges and
+ * "Proxy-Authorization" credentials ("Authorization" belongs to the origin
+ * and is ignored). Requests must be in absolute-form ("GET http://host/path
+ * HTTP/1.1"); once the connection is authenticated they are answered locally
+ * with 200 "Hello via proxy, DOMAIN\user (package PKG)", whatever the host:
+ * nothing is ever forwarded and no other connection is made. CONNECT is
+ * authenticated the same way but then refused (501, no tunnels). Responses
+ * carry "Proxy-Connection" next to "Connection"; "Proxy-Connection:
+ * keep-alive|close" in requests counts like "Connection".
  */
 #include <errno.h>
 #include <pthread.h>
@@ -64,16 +76,29 @@ void cmd_serve_http_help(FILE *out) {
             "  --once               serve one connection; exit 0 when a request on it\n"
             "                       was authenticated, 1 otherwise\n"
             "  --max-requests N     exit after answering N requests (401s included)\n"
+            "  --proxy-auth         act as an authenticating HTTP proxy: 407 with\n"
+            "                       Proxy-Authenticate, credentials in Proxy-Authorization,\n"
+            "                       absolute-form requests (\"GET http://host/ HTTP/1.1\")\n"
+            "                       answered locally with 200 \"Hello via proxy, DOMAIN\\user\n"
+            "                       (package PKG)\" (nothing is forwarded; CONNECT gets 501)\n"
             "  -v                   trace requests, tokens and statuses on stderr\n"
             "\n"
             "examples:\n"
             "  sspi serve-http --port 8080 --user-file users.txt -v\n"
-            "  curl --ntlm -u 'TESTDOM\\alice:Secret1!' http://127.0.0.1:8080/\n");
+            "  curl --ntlm -u 'TESTDOM\\alice:Secret1!' http://127.0.0.1:8080/\n"
+            "  sspi serve-http --port 3128 --user-file users.txt --proxy-auth\n"
+            "  curl --proxy http://127.0.0.1:3128 --proxy-ntlm \\\n"
+            "       --proxy-user 'TESTDOM\\alice:Secret1!' http://example.test/\n");
 }
 
 typedef struct server {
     int verbose;
     int once;
+    int proxy;               /* --proxy-auth */
+    int auth_status;         /* 401, or 407 with --proxy-auth */
+    const char *auth_reason; /* its reason phrase */
+    const char *challenge_hdr;  /* WWW-Authenticate / Proxy-Authenticate */
+    const char *credential_hdr; /* Authorization / Proxy-Authorization */
     long max_requests; /* 0: no limit */
     int lfd;
     int offer_nego, offer_ntlm;
@@ -101,7 +126,7 @@ typedef struct conn_state {
 typedef struct response {
     int status;
     const char *reason;
-    const char *auth_scheme; /* WWW-Authenticate <scheme> <token>, or NULL */
+    const char *auth_scheme; /* (Proxy|WWW)-Authenticate <scheme> <token>, or NULL */
     char *auth_token;        /* base64, malloc'd */
     int challenge;           /* add the bare scheme challenges */
     char body[768];
@@ -137,18 +162,31 @@ static void set_body(response *r, int status, const char *reason, const char *fm
     va_end(ap);
 }
 
-static void hello(conn_state *cs, response *r) {
-    set_body(r, 200, "OK", "Hello, %s (package %s)\n", cs->user, cs->package);
+/* The answer to an authenticated request. */
+static void hello(conn_state *cs, const http_msg *m, response *r) {
+    if (!cs->srv->proxy) {
+        set_body(r, 200, "OK", "Hello, %s (package %s)\n", cs->user, cs->package);
+    } else if (m && strcmp(m->method, "CONNECT") == 0) {
+        set_body(r, 501, "Not Implemented",
+                 "Authenticated as %s (package %s), but this proxy opens no tunnels\n", cs->user,
+                 cs->package);
+        r->close = 1;
+    } else {
+        /* answered here, whatever the host: nothing is forwarded */
+        set_body(r, 200, "OK", "Hello via proxy, %s (package %s)\nrequested: %s %.200s\n",
+                 cs->user, cs->package, m ? m->method : "?", m ? m->target : "?");
+    }
 }
 
-static void challenge(response *r, const char *why) {
+/* 401 or 407 with the bare scheme challenges. */
+static void challenge(const conn_state *cs, response *r, const char *why) {
     r->challenge = 1;
-    set_body(r, 401, "Unauthorized", "%s\n", why);
+    set_body(r, cs->srv->auth_status, cs->srv->auth_reason, "%s\n", why);
 }
 
 /* Authorization: <Scheme> <token> with a scheme we offer. */
-static void authenticate(conn_state *cs, const char *scheme, const char *b64, size_t b64_len,
-                         response *r) {
+static void authenticate(conn_state *cs, const http_msg *m, const char *scheme, const char *b64,
+                         size_t b64_len, response *r) {
     server *srv = cs->srv;
     char desc[256], st_buf[TOOL_STATUS_BUFLEN];
     size_t tok_len;
@@ -156,7 +194,7 @@ static void authenticate(conn_state *cs, const char *scheme, const char *b64, si
     if (!tok) {
         vlog(cs, "invalid base64 in the %s credentials", scheme);
         drop_context(cs);
-        challenge(r, "invalid authorization token");
+        challenge(cs, r, "invalid authorization token");
         return;
     }
     vlog(cs, "received %s token: %zu bytes, %s", scheme, tok_len,
@@ -181,7 +219,7 @@ static void authenticate(conn_state *cs, const char *scheme, const char *b64, si
             cs->scheme = "Negotiate";
         } else {
             free(tok);
-            challenge(r, "unsupported authentication scheme");
+            challenge(cs, r, "unsupported authentication scheme");
             return;
         }
     }
@@ -212,7 +250,7 @@ static void authenticate(conn_state *cs, const char *scheme, const char *b64, si
         /* a failed first call leaves no context; a later one leaves it
          * unusable: either way start over */
         drop_context(cs);
-        challenge(r, "");
+        challenge(cs, r, "");
         snprintf(r->body, sizeof r->body, "authentication failed: %s\n",
                  tool_status_name(st) ? tool_status_name(st) : st_buf);
         return;
@@ -229,10 +267,10 @@ static void authenticate(conn_state *cs, const char *scheme, const char *b64, si
     if (st == SEC_I_CONTINUE_NEEDED) {
         if (!r->auth_token) {
             drop_context(cs);
-            challenge(r, "internal error: no continuation token");
+            challenge(cs, r, "internal error: no continuation token");
             return;
         }
-        set_body(r, 401, "Unauthorized", "authentication in progress\n");
+        set_body(r, srv->auth_status, srv->auth_reason, "authentication in progress\n");
         return;
     }
     cs->done = 1;
@@ -261,7 +299,27 @@ static void authenticate(conn_state *cs, const char *scheme, const char *b64, si
     printf("AUTHENTICATED %s (package %s)\n", cs->user, cs->package);
     fflush(stdout);
     atomic_store(&srv->authenticated, 1);
-    hello(cs, r);
+    hello(cs, m, r);
+}
+
+/* A request a forward proxy takes: absolute-form with an http URL, or
+ * CONNECT with authority-form (RFC 7230 section 5.3). */
+static int is_proxy_request(const http_msg *m) {
+    if (strcmp(m->method, "CONNECT") == 0) return strstr(m->target, "://") == NULL &&
+                                                  m->target[0] != '/';
+    return strncasecmp(m->target, "http://", 7) == 0 && m->target[7] != '\0' &&
+           m->target[7] != '/';
+}
+
+/* Does the client want the connection kept? Like http_keep_alive(), but a
+ * proxy also honours "Proxy-Connection" (sent by curl and browsers). */
+static int request_keep_alive(const server *srv, const http_msg *m) {
+    if (!srv->proxy) return http_keep_alive(m);
+    if (http_header_has_token(m, "Connection", "close") ||
+        http_header_has_token(m, "Proxy-Connection", "close"))
+        return 0;
+    return m->version_minor >= 1 || http_header_has_token(m, "Connection", "keep-alive") ||
+           http_header_has_token(m, "Proxy-Connection", "keep-alive");
 }
 
 static void handle_request(conn_state *cs, const http_msg *m, response *r) {
@@ -269,28 +327,36 @@ static void handle_request(conn_state *cs, const http_msg *m, response *r) {
     const char *tok = NULL;
     size_t tl = 0;
     const char *scheme = NULL;
-    if (http_auth_find(m, "Authorization", "Negotiate", &tok, &tl) && tok &&
-        (srv->offer_nego || srv->offer_ntlm))
-        scheme = "Negotiate";
-    else if (http_auth_find(m, "Authorization", "NTLM", &tok, &tl) && tok && srv->offer_ntlm)
-        scheme = "NTLM";
-    if (scheme) {
-        authenticate(cs, scheme, tok, tl, r);
+    const char *hdr = srv->credential_hdr;
+    if (srv->proxy && !is_proxy_request(m)) {
+        /* origin-form ("GET / HTTP/1.1"): not meant for a proxy */
+        vlog(cs, "not a proxy request: %s %s", m->method, m->target);
+        set_body(r, 400, "Bad Request",
+                 "this is a proxy: send absolute-form requests (GET http://host/path)\n");
         return;
     }
-    if (http_header_find(m, "Authorization", NULL)) {
+    if (http_auth_find(m, hdr, "Negotiate", &tok, &tl) && tok &&
+        (srv->offer_nego || srv->offer_ntlm))
+        scheme = "Negotiate";
+    else if (http_auth_find(m, hdr, "NTLM", &tok, &tl) && tok && srv->offer_ntlm)
+        scheme = "NTLM";
+    if (scheme) {
+        authenticate(cs, m, scheme, tok, tl, r);
+        return;
+    }
+    if (http_header_find(m, hdr, NULL)) {
         vlog(cs, "ignoring credentials in a scheme not offered");
         drop_context(cs);
-        challenge(r, "authentication required");
+        challenge(cs, r, "authentication required");
         return;
     }
     if (cs->done) {
         /* the connection is authenticated (NTLM: for its whole life) */
         vlog(cs, "connection already authenticated as %s", cs->user);
-        hello(cs, r);
+        hello(cs, m, r);
         return;
     }
-    challenge(r, "authentication required");
+    challenge(cs, r, "authentication required");
 }
 
 static int send_response(conn_state *cs, const http_msg *req, response *r) {
@@ -298,15 +364,19 @@ static int send_response(conn_state *cs, const http_msg *req, response *r) {
     http_buf b = {0};
     http_buf_printf(&b, "HTTP/1.1 %d %s\r\nServer: sspi-serve-http/%s\r\n", r->status, r->reason,
                     LIBSSPI_VERSION_STRING);
-    if (r->auth_scheme)
-        http_buf_printf(&b, "WWW-Authenticate: %s %s\r\n", r->auth_scheme, r->auth_token);
+    const char *ch = srv->challenge_hdr;
+    if (r->auth_scheme) http_buf_printf(&b, "%s: %s %s\r\n", ch, r->auth_scheme, r->auth_token);
     if (r->challenge) {
-        if (srv->offer_nego) http_buf_printf(&b, "WWW-Authenticate: Negotiate\r\n");
-        if (srv->offer_ntlm) http_buf_printf(&b, "WWW-Authenticate: NTLM\r\n");
+        if (srv->offer_nego) http_buf_printf(&b, "%s: Negotiate\r\n", ch);
+        if (srv->offer_ntlm) http_buf_printf(&b, "%s: NTLM\r\n", ch);
     }
     size_t blen = strlen(r->body);
+    const char *conn_token = r->close ? "close" : "keep-alive";
     http_buf_printf(&b, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
-                        "Connection: %s\r\n\r\n", blen, r->close ? "close" : "keep-alive");
+                        "Connection: %s\r\n", blen, conn_token);
+    /* HTTP/1.0-era proxy clients (and curl for 1.0 answers) look at this one */
+    if (srv->proxy) http_buf_printf(&b, "Proxy-Connection: %s\r\n", conn_token);
+    http_buf_printf(&b, "\r\n");
     if (srv->verbose && !b.failed) {
         char prefix[32];
         snprintf(prefix, sizeof prefix, "[conn %u] < ", cs->id);
@@ -382,7 +452,7 @@ static void serve_connection(server *srv, int fd) {
         } else {
             handle_request(&cs, m, &r);
         }
-        r.close = !http_keep_alive(m);
+        if (!request_keep_alive(srv, m)) r.close = 1;
         if (count_request(srv)) r.close = 1;
         if (send_response(&cs, m, &r) != 0 || r.close) break;
     }
@@ -422,7 +492,7 @@ static int write_ready_file(const char *path, unsigned port) {
 static int usage(void) {
     fprintf(stderr, "usage: sspi serve-http [--listen ADDR] [--port N] [--ready-file FILE] "
                     "[--package Negotiate|NTLM|both] [--user-file FILE] "
-                    "[--keytab FILE] [--once | --max-requests N] [-v]\n");
+                    "[--keytab FILE] [--once | --max-requests N] [--proxy-auth] [-v]\n");
     return TOOL_EXIT_USAGE;
 }
 
@@ -438,6 +508,7 @@ int cmd_serve_http(int argc, char **argv) {
         int has_value = i + 1 < argc;
         if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) srv.verbose = 1;
         else if (strcmp(a, "--once") == 0) srv.once = 1;
+        else if (strcmp(a, "--proxy-auth") == 0) srv.proxy = 1;
         else if (strcmp(a, "--listen") == 0 && has_value) listen_addr = argv[++i];
         else if (strcmp(a, "--ready-file") == 0 && has_value) ready_file = argv[++i];
         else if (strcmp(a, "--package") == 0 && has_value) package = argv[++i];
@@ -454,6 +525,10 @@ int cmd_serve_http(int argc, char **argv) {
             return usage();
         }
     }
+    srv.auth_status = srv.proxy ? 407 : 401;
+    srv.auth_reason = srv.proxy ? "Proxy Authentication Required" : "Unauthorized";
+    srv.challenge_hdr = srv.proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
+    srv.credential_hdr = srv.proxy ? "Proxy-Authorization" : "Authorization";
     if (srv.once && srv.max_requests) {
         fprintf(stderr, "sspi serve-http: --once and --max-requests are exclusive\n");
         return TOOL_EXIT_USAGE;
@@ -496,8 +571,9 @@ int cmd_serve_http(int argc, char **argv) {
     srv.lfd = tool_listen(listen_addr, port, &bound);
     if (srv.lfd < 0) goto out;
     if (srv.verbose)
-        fprintf(stderr, "sspi serve-http: listening on %s port %u, offering%s%s\n", listen_addr,
-                bound, srv.offer_nego ? " Negotiate" : "", srv.offer_ntlm ? " NTLM" : "");
+        fprintf(stderr, "sspi serve-http: listening on %s port %u%s, offering%s%s\n",
+                listen_addr, bound, srv.proxy ? " as an authenticating proxy" : "",
+                srv.offer_nego ? " Negotiate" : "", srv.offer_ntlm ? " NTLM" : "");
     if (ready_file && write_ready_file(ready_file, bound) != 0) {
         fprintf(stderr, "sspi serve-http: cannot write %s: %s\n", ready_file, strerror(errno));
         goto out;
