@@ -51,7 +51,7 @@ if [ -z "$allowed" ]; then
     echo "FAIL: no global names found in $map"
     exit 1
 fi
-if printf '%s\n' "$allowed" | grep -qE '[*?\[]'; then
+if grep -qE '[*?\[]' <<<"$allowed"; then
     echo "FAIL: $map exports a wildcard pattern in global: (list names one by one):"
     printf '%s\n' "$allowed" | grep -E '[*?\[]' | sed 's/^/  /'
     fail=1
@@ -65,8 +65,10 @@ echo "exported symbols: $nexp; whitelisted names in exports.map: $(printf '%s\n'
 
 while IFS= read -r sym; do
     [ -n "$sym" ] || continue
-    if printf '%s\n' "$allowed" | grep -qxF -- "$sym"; then continue; fi
-    if printf '%s\n' "$nodes" | grep -qxF -- "$sym"; then continue; fi
+    # Here-strings, not pipes: with pipefail, `printf | grep -q` fails at
+    # random when grep exits early and printf dies of SIGPIPE.
+    if grep -qxF -- "$sym" <<<"$allowed"; then continue; fi
+    if grep -qxF -- "$sym" <<<"$nodes"; then continue; fi
     echo "FAIL: exported symbol not in the SSPI whitelist: $sym"
     fail=1
 done <<<"$exported"
@@ -74,7 +76,7 @@ done <<<"$exported"
 while IFS= read -r name; do
     [ -n "$name" ] || continue
     case "$name" in *'*'* | *'?'* | *'['*) continue ;; esac
-    if ! printf '%s\n' "$exported" | grep -qxF -- "$name"; then
+    if ! grep -qxF -- "$name" <<<"$exported"; then
         echo "FAIL: $name is listed in exports.map but not defined in $lib"
         fail=1
     fi
