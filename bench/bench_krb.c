@@ -17,16 +17,19 @@
  * Environment (set by run_krb_bench.sh): KRB5_CONFIG, KRB5CCNAME (a TGT
  * for the client), KRB5_KTNAME (keys of the service), and
  * SSPI_BENCH_TARGET (default "host/localhost"; MIT gets "host@localhost").
- * SSPI_BENCH_SECONDS: time per figure (default 1.0). With SSPI_BENCH_USER and
+ * SSPI_BENCH_SECONDS: time per figure (default 1.0); SSPI_BENCH_AP_ONLY=1: only
+ * (a) (for profiling: valgrind --tool=callgrind). With SSPI_BENCH_USER and
  * SSPI_BENCH_PASSWORD, (a) is also measured with password credentials on
  * both sides (a private MEMORY ccache each: libsspi's
  * SEC_WINNT_AUTH_IDENTITY, MIT's gss_acquire_cred_with_password).
  *
  * Note on (a) with the default ccache: libsspi never writes to the user's
- * ccache (libsspi_kerberos.h), so each InitializeSecurityContext fetches its
- * service ticket from the KDC again (a TGS exchange on 127.0.0.1), while
- * MIT stores it in the ccache and reads it back; with password credentials
- * both keep it in their private cache.
+ * ccache (libsspi_kerberos.h): the first InitializeSecurityContext of a
+ * credential fetches the service ticket (TGS exchange, or the ccache's copy)
+ * and keeps it in the credential's in-memory ticket cache, as Windows per
+ * logon session; MIT stores it in the ccache and reads it back each time.
+ * With password credentials both keep it in memory (MIT: its private
+ * MEMORY ccache).
  *
  * Only this target links libgssapi_krb5 (bench/CMakeLists.txt).
  */
@@ -37,6 +40,7 @@
 #include <gssapi/gssapi_krb5.h>
 #include <openssl/crypto.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,24 +237,28 @@ static unsigned char g_msg[16384];
 static unsigned char g_buf[16384 + 256];
 static unsigned char g_sig[256];
 
-static void op_ours_sign(void *arg, size_t len) {
-    ours *o = arg;
-    SecBuffer b[2] = {{(ULONG)len, SECBUFFER_DATA, g_msg},
-                      {o->sizes.cbMaxSignature, SECBUFFER_TOKEN, g_sig}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
-    SECURITY_STATUS st = MakeSignature(&o->cctx, 0, &d, 0);
+/* MakeSignature over len bytes of g_msg into g_sig (b and d describe them). */
+static void ours_sign(ours *o, size_t len, SecBuffer b[2], SecBufferDesc *d) {
+    b[0] = (SecBuffer){(ULONG)len, SECBUFFER_DATA, g_msg};
+    b[1] = (SecBuffer){o->sizes.cbMaxSignature, SECBUFFER_TOKEN, g_sig};
+    *d = (SecBufferDesc){SECBUFFER_VERSION, 2, b};
+    SECURITY_STATUS st = MakeSignature(&o->cctx, 0, d, 0);
     if (st != SEC_E_OK) die_sspi("MakeSignature", st);
+}
+
+static void op_ours_sign(void *arg, size_t len) {
+    SecBuffer b[2];
+    SecBufferDesc d;
+    ours_sign(arg, len, b, &d);
 }
 
 static void op_ours_sign_verify(void *arg, size_t len) {
     ours *o = arg;
-    SecBuffer b[2] = {{(ULONG)len, SECBUFFER_DATA, g_msg},
-                      {o->sizes.cbMaxSignature, SECBUFFER_TOKEN, g_sig}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
-    SECURITY_STATUS st = MakeSignature(&o->cctx, 0, &d, 0);
-    if (st != SEC_E_OK) die_sspi("MakeSignature", st);
+    SecBuffer b[2];
+    SecBufferDesc d;
+    ours_sign(o, len, b, &d);
     ULONG qop;
-    st = VerifySignature(&o->sctx, &d, 0, &qop);
+    SECURITY_STATUS st = VerifySignature(&o->sctx, &d, 0, &qop);
     if (st != SEC_E_OK) die_sspi("VerifySignature", st);
 }
 
@@ -281,12 +289,23 @@ static void op_ours_seal_unseal(void *arg, size_t len) {
     if (st != SEC_E_OK) die_sspi("DecryptMessage", st);
 }
 
-static void op_mit_mic(void *arg, size_t len) {
-    mit *m = arg;
-    OM_uint32 maj, min;
-    gss_buffer_desc in = {len, g_msg}, mic;
-    maj = gss_get_mic(&min, m->cctx, GSS_C_QOP_DEFAULT, &in, &mic);
+/* gss_get_mic over in; the caller releases *mic. */
+static void mit_mic(mit *m, gss_buffer_desc *in, gss_buffer_desc *mic) {
+    OM_uint32 min, maj = gss_get_mic(&min, m->cctx, GSS_C_QOP_DEFAULT, in, mic);
     if (maj) die_gss("gss_get_mic", maj, min);
+}
+
+/* gss_wrap (confidentiality) of in; the caller releases *out. */
+static void mit_wrap(mit *m, gss_buffer_desc *in, gss_buffer_desc *out) {
+    int conf = 0;
+    OM_uint32 min, maj = gss_wrap(&min, m->cctx, 1, GSS_C_QOP_DEFAULT, in, &conf, out);
+    if (maj || !conf) die_gss("gss_wrap", maj, min);
+}
+
+static void op_mit_mic(void *arg, size_t len) {
+    OM_uint32 min;
+    gss_buffer_desc in = {len, g_msg}, mic;
+    mit_mic(arg, &in, &mic);
     gss_release_buffer(&min, &mic);
 }
 
@@ -294,20 +313,16 @@ static void op_mit_mic_verify(void *arg, size_t len) {
     mit *m = arg;
     OM_uint32 maj, min;
     gss_buffer_desc in = {len, g_msg}, mic;
-    maj = gss_get_mic(&min, m->cctx, GSS_C_QOP_DEFAULT, &in, &mic);
-    if (maj) die_gss("gss_get_mic", maj, min);
+    mit_mic(m, &in, &mic);
     maj = gss_verify_mic(&min, m->sctx, &in, &mic, NULL);
     if (GSS_ERROR(maj)) die_gss("gss_verify_mic", maj, min);
     gss_release_buffer(&min, &mic);
 }
 
 static void op_mit_wrap(void *arg, size_t len) {
-    mit *m = arg;
-    OM_uint32 maj, min;
+    OM_uint32 min;
     gss_buffer_desc in = {len, g_msg}, out;
-    int conf = 0;
-    maj = gss_wrap(&min, m->cctx, 1, GSS_C_QOP_DEFAULT, &in, &conf, &out);
-    if (maj || !conf) die_gss("gss_wrap", maj, min);
+    mit_wrap(arg, &in, &out);
     gss_release_buffer(&min, &out);
 }
 
@@ -316,8 +331,7 @@ static void op_mit_wrap_unwrap(void *arg, size_t len) {
     OM_uint32 maj, min;
     gss_buffer_desc in = {len, g_msg}, out, back;
     int conf = 0;
-    maj = gss_wrap(&min, m->cctx, 1, GSS_C_QOP_DEFAULT, &in, &conf, &out);
-    if (maj || !conf) die_gss("gss_wrap", maj, min);
+    mit_wrap(m, &in, &out);
     maj = gss_unwrap(&min, m->sctx, &out, &back, &conf, NULL);
     if (GSS_ERROR(maj) || back.length != len) die_gss("gss_unwrap", maj, min);
     gss_release_buffer(&min, &out);
@@ -363,6 +377,46 @@ static void line(const char *what, double ours_v, double mit_v, size_t len) {
                ours_v, mit_v, ours_v / mit_v);
 }
 
+/* Both sides' credentials, and MIT's target name. */
+static void free_creds(ours *o, mit *m) {
+    FreeCredentialsHandle(&o->ccred);
+    FreeCredentialsHandle(&o->scred);
+    OM_uint32 min;
+    gss_release_cred(&min, &m->ccred);
+    gss_release_cred(&min, &m->scred);
+    gss_release_name(&min, &m->target);
+}
+
+/* The AP exchange figure: a first handshake on each side (which fetches
+ * the tickets), then the rate of further ones. */
+static void ap_line(const char *what, ours *o, mit *m) {
+    ours_handshake(o);
+    ours_delete(o);
+    mit_handshake(m);
+    mit_delete(m);
+    double ap_o = rate(op_ours_ap, o, 0, 20);
+    double ap_m = rate(op_mit_ap, m, 0, 20);
+    line(what, ap_o, ap_m, 0);
+}
+
+static const size_t g_sizes[] = {64, 1024, 16384};
+
+/* One per-message figure per message size, on fresh sessions when `fresh`
+ * (the previous figures may have used sequence numbers the acceptors never
+ * saw: a gap for their sequence window). */
+static void message_lines(const char *what, op_fn ours_op, op_fn mit_op, ours *o, mit *m,
+                          bool fresh) {
+    if (fresh) {
+        ours_delete(o);
+        mit_delete(m);
+        ours_handshake(o);
+        mit_handshake(m);
+    }
+    for (size_t i = 0; i < sizeof g_sizes / sizeof g_sizes[0]; i++)
+        line(what, rate(ours_op, o, g_sizes[i], 1000), rate(mit_op, m, g_sizes[i], 1000),
+             g_sizes[i]);
+}
+
 int main(void) {
     const char *s = getenv("SSPI_BENCH_SECONDS");
     if (s && atof(s) > 0) g_secs = atof(s);
@@ -394,30 +448,18 @@ int main(void) {
         ours_creds(&po, user, password);
         mit_creds(&pm, user, password);
         /* First exchanges: AS + TGS into the private caches. */
-        ours_handshake(&po);
-        ours_delete(&po);
-        mit_handshake(&pm);
-        mit_delete(&pm);
-        double ap_o = rate(op_ours_ap, &po, 0, 20);
-        double ap_m = rate(op_mit_ap, &pm, 0, 20);
-        line("password creds, ticket cached", ap_o, ap_m, 0);
-        FreeCredentialsHandle(&po.ccred);
-        FreeCredentialsHandle(&po.scred);
-        OM_uint32 pmin;
-        gss_release_cred(&pmin, &pm.ccred);
-        gss_release_cred(&pmin, &pm.scred);
-        gss_release_name(&pmin, &pm.target);
+        ap_line("password creds, ticket cached", &po, &pm);
+        free_creds(&po, &pm);
     }
     ours_creds(&o, NULL, NULL);
     mit_creds(&m, NULL, NULL);
-    ours_handshake(&o);
-    ours_delete(&o);
-    mit_handshake(&m);
-    mit_delete(&m);
-    double ap_o = rate(op_ours_ap, &o, 0, 20);
-    double ap_m = rate(op_mit_ap, &m, 0, 20);
-    line("default ccache (ours: +TGS)", ap_o, ap_m, 0);
+    ap_line("default ccache, ticket cached", &o, &m);
 
+    const char *ap_only = getenv("SSPI_BENCH_AP_ONLY");
+    if (ap_only && ap_only[0] == '1') {
+        free_creds(&o, &m);
+        return 0;
+    }
     ours_handshake(&o);
     mit_handshake(&m);
     SECURITY_STATUS st = QueryContextAttributesA(&o.cctx, SECPKG_ATTR_SIZES, &o.sizes);
@@ -430,48 +472,14 @@ int main(void) {
     } else {
         printf("(b) per message\n");
     }
-    static const size_t sizes[] = {64, 1024, 16384};
-    for (size_t i = 0; i < 3; i++) {
-        size_t len = sizes[i];
-        line("MakeSignature | gss_get_mic", rate(op_ours_sign, &o, len, 1000),
-             rate(op_mit_mic, &m, len, 1000), len);
-    }
-    /* Round trips on fresh sessions: the sender-only figures used sequence
-     * numbers the acceptors never saw (a gap for their sequence window). */
+    message_lines("MakeSignature | gss_get_mic", op_ours_sign, op_mit_mic, &o, &m, false);
+    message_lines("MIC + verify (round trip)", op_ours_sign_verify, op_mit_mic_verify, &o, &m,
+                  true);
+    message_lines("EncryptMessage | gss_wrap", op_ours_seal, op_mit_wrap, &o, &m, true);
+    message_lines("wrap + unwrap (round trip)", op_ours_seal_unseal, op_mit_wrap_unwrap, &o, &m,
+                  true);
     ours_delete(&o);
     mit_delete(&m);
-    ours_handshake(&o);
-    mit_handshake(&m);
-    for (size_t i = 0; i < 3; i++) {
-        size_t len = sizes[i];
-        line("MIC + verify (round trip)", rate(op_ours_sign_verify, &o, len, 1000),
-             rate(op_mit_mic_verify, &m, len, 1000), len);
-    }
-    ours_delete(&o);
-    mit_delete(&m);
-    ours_handshake(&o);
-    mit_handshake(&m);
-    for (size_t i = 0; i < 3; i++) {
-        size_t len = sizes[i];
-        line("EncryptMessage | gss_wrap", rate(op_ours_seal, &o, len, 1000),
-             rate(op_mit_wrap, &m, len, 1000), len);
-    }
-    ours_delete(&o);
-    mit_delete(&m);
-    ours_handshake(&o);
-    mit_handshake(&m);
-    for (size_t i = 0; i < 3; i++) {
-        size_t len = sizes[i];
-        line("wrap + unwrap (round trip)", rate(op_ours_seal_unseal, &o, len, 1000),
-             rate(op_mit_wrap_unwrap, &m, len, 1000), len);
-    }
-    ours_delete(&o);
-    mit_delete(&m);
-    FreeCredentialsHandle(&o.ccred);
-    FreeCredentialsHandle(&o.scred);
-    OM_uint32 min;
-    gss_release_cred(&min, &m.ccred);
-    gss_release_cred(&min, &m.scred);
-    gss_release_name(&min, &m.target);
+    free_creds(&o, &m);
     return 0;
 }

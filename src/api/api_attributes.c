@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
-#include "core/memory.h"
+#include "packages/pkg_attrs.h"
 
 typedef struct attr_size {
     ULONG attr;
@@ -64,109 +64,96 @@ SR_MUST_CHECK static sr check_size(const attr_size *t, size_t n, ULONG attr, ULO
     return SR_SUCCESS;
 }
 
-/* SECPKG_ATTR_PACKAGE_INFO from the registry entry. */
-SR_MUST_CHECK static sr package_info_attr(const sspi_package *pkg, void *buffer, bool unicode) {
-    void *block;
-    SR_TRY(api_pkg_info_block(&pkg, 1, unicode, &block));
-    if (unicode) {
-        ((SecPkgContext_PackageInfoW *)buffer)->PackageInfo = block;
-    } else {
-        ((SecPkgContext_PackageInfoA *)buffer)->PackageInfo = block;
+/* One Query/Set{Context,Credentials}Attributes call. */
+typedef struct attr_call {
+    ULONG attr;
+    void *buffer;
+    ULONG cb;      /* Set: buffer size; Query Ex: cbBuffer */
+    bool has_size; /* Query Ex: check cb against the attribute's size */
+    bool unicode;
+    bool set;
+} attr_call;
+
+/* The argument checks, after the handle's: a query needs a buffer (and,
+ * for the Ex variants, a large enough one); a set, one when cb != 0. */
+SR_MUST_CHECK static sr check_args(const attr_call *a, const attr_size *t, size_t n) {
+    if (a->set) {
+        SR_ENSURE(a->buffer != NULL || a->cb == 0, SR_INVALID_PARAMETER);
+        return SR_SUCCESS;
     }
-    return SR_SUCCESS;
+    SR_ENSURE(a->buffer != NULL, SR_INVALID_PARAMETER);
+    return a->has_size ? check_size(t, n, a->attr, a->cb) : SR_SUCCESS;
 }
 
-SR_MUST_CHECK static sr query_context(PCtxtHandle h, ULONG attr, void *buffer, bool has_size,
-                                      ULONG cb, bool unicode) {
-    api_ref ref;
-    api_ctx *ctx;
-    SR_TRY(api_ctx_get(h, &ref, &ctx));
-    sr r = buffer ? SR_SUCCESS : SR_FAIL(SR_INVALID_PARAMETER);
-    if (sr_is_ok(r) && has_size)
-        r = check_size(context_sizes, sizeof context_sizes / sizeof context_sizes[0], attr, cb);
-    if (sr_is_ok(r)) {
-        const sspi_package *pkg = ctx->pkg;
-        pthread_mutex_lock(&ctx->lock);
-        if (pkg->query_context_attribute && ctx->pkg_ctx) {
-            r = pkg->query_context_attribute(ctx->pkg_ctx, attr, buffer, unicode);
-        } else {
-            r = SR_FAIL(SR_UNSUPPORTED);
-        }
-        pthread_mutex_unlock(&ctx->lock);
-        if (r.code == SR_UNSUPPORTED && attr == SECPKG_ATTR_PACKAGE_INFO)
-            r = package_info_attr(pkg, buffer, unicode);
+SR_MUST_CHECK static sr context_call(api_ctx *ctx, const attr_call *a) {
+    const sspi_package *pkg = ctx->pkg;
+    if (a->set && !pkg->set_context_attribute) return SR_FAIL(SR_UNSUPPORTED);
+    sr r;
+    pthread_mutex_lock(&ctx->lock);
+    if (a->set) {
+        r = ctx->pkg_ctx
+                ? pkg->set_context_attribute(ctx->pkg_ctx, a->attr, a->buffer, a->cb, a->unicode)
+                : SR_FAIL(SR_INVALID_HANDLE);
+    } else {
+        r = pkg->query_context_attribute && ctx->pkg_ctx
+                ? pkg->query_context_attribute(ctx->pkg_ctx, a->attr, a->buffer, a->unicode)
+                : SR_FAIL(SR_UNSUPPORTED);
     }
+    pthread_mutex_unlock(&ctx->lock);
+    if (!a->set && r.code == SR_UNSUPPORTED && a->attr == SECPKG_ATTR_PACKAGE_INFO)
+        r = pkg_attr_package_info(pkg, a->buffer, a->unicode);
+    return r;
+}
+
+SR_MUST_CHECK static sr cred_call(api_cred *c, const attr_call *a) {
+    const sspi_package *pkg = c->pkg;
+    if (a->set) {
+        return pkg->set_credentials_attribute
+                   ? pkg->set_credentials_attribute(c->pkg_cred, a->attr, a->buffer, a->cb,
+                                                    a->unicode)
+                   : SR_FAIL(SR_UNSUPPORTED);
+    }
+    return pkg->query_credentials_attribute
+               ? pkg->query_credentials_attribute(c->pkg_cred, a->attr, a->buffer, a->unicode)
+               : SR_FAIL(SR_UNSUPPORTED);
+}
+
+/* Look the handle up (a context when is_ctx, else a credential), check the
+ * arguments, hand the call to the package. */
+SR_MUST_CHECK static sr attr_run(const SecHandle *h, bool is_ctx, const attr_call *a) {
+    api_ref ref;
+    api_ctx *ctx = NULL;
+    api_cred *cred = NULL;
+    SR_TRY(is_ctx ? api_ctx_get(h, &ref, &ctx) : api_cred_get(h, &ref, &cred));
+    sr r = is_ctx ? check_args(a, context_sizes, sizeof context_sizes / sizeof context_sizes[0])
+                  : check_args(a, cred_sizes, sizeof cred_sizes / sizeof cred_sizes[0]);
+    if (sr_is_ok(r)) r = is_ctx ? context_call(ctx, a) : cred_call(cred, a);
     api_release(&ref);
     return r;
 }
 
 SECURITY_STATUS api_query_context_attr(const char *fn, PCtxtHandle phContext, ULONG attr,
                                        void *buffer, bool has_size, ULONG cb, bool unicode) {
-    return api_status(fn, query_context(phContext, attr, buffer, has_size, cb, unicode));
-}
-
-SR_MUST_CHECK static sr set_context(PCtxtHandle h, ULONG attr, void *buffer, ULONG cb,
-                                    bool unicode) {
-    api_ref ref;
-    api_ctx *ctx;
-    SR_TRY(api_ctx_get(h, &ref, &ctx));
-    sr r = (buffer || cb == 0) ? SR_SUCCESS : SR_FAIL(SR_INVALID_PARAMETER);
-    if (sr_is_ok(r) && !ctx->pkg->set_context_attribute) r = SR_FAIL(SR_UNSUPPORTED);
-    if (sr_is_ok(r)) {
-        pthread_mutex_lock(&ctx->lock);
-        r = ctx->pkg_ctx ? ctx->pkg->set_context_attribute(ctx->pkg_ctx, attr, buffer, cb, unicode)
-                         : SR_FAIL(SR_INVALID_HANDLE);
-        pthread_mutex_unlock(&ctx->lock);
-    }
-    api_release(&ref);
-    return r;
-}
-
-SECURITY_STATUS api_set_context_attr(const char *fn, PCtxtHandle phContext, ULONG attr,
-                                     void *buffer, ULONG cb, bool unicode) {
-    return api_status(fn, set_context(phContext, attr, buffer, cb, unicode));
-}
-
-SR_MUST_CHECK static sr query_cred(PCredHandle h, ULONG attr, void *buffer, bool has_size,
-                                   ULONG cb, bool unicode) {
-    api_ref ref;
-    api_cred *c;
-    SR_TRY(api_cred_get(h, &ref, &c));
-    sr r = buffer ? SR_SUCCESS : SR_FAIL(SR_INVALID_PARAMETER);
-    if (sr_is_ok(r) && has_size)
-        r = check_size(cred_sizes, sizeof cred_sizes / sizeof cred_sizes[0], attr, cb);
-    if (sr_is_ok(r)) {
-        r = c->pkg->query_credentials_attribute
-                ? c->pkg->query_credentials_attribute(c->pkg_cred, attr, buffer, unicode)
-                : SR_FAIL(SR_UNSUPPORTED);
-    }
-    api_release(&ref);
-    return r;
+    const attr_call a = {attr, buffer, cb, has_size, unicode, false};
+    return api_status(fn, attr_run(phContext, true, &a));
 }
 
 SECURITY_STATUS api_query_cred_attr(const char *fn, PCredHandle phCredential, ULONG attr,
                                     void *buffer, bool has_size, ULONG cb, bool unicode) {
-    return api_status(fn, query_cred(phCredential, attr, buffer, has_size, cb, unicode));
+    const attr_call a = {attr, buffer, cb, has_size, unicode, false};
+    return api_status(fn, attr_run(phCredential, false, &a));
 }
 
-SR_MUST_CHECK static sr set_cred(PCredHandle h, ULONG attr, void *buffer, ULONG cb,
-                                 bool unicode) {
-    api_ref ref;
-    api_cred *c;
-    SR_TRY(api_cred_get(h, &ref, &c));
-    sr r = (buffer || cb == 0) ? SR_SUCCESS : SR_FAIL(SR_INVALID_PARAMETER);
-    if (sr_is_ok(r)) {
-        r = c->pkg->set_credentials_attribute
-                ? c->pkg->set_credentials_attribute(c->pkg_cred, attr, buffer, cb, unicode)
-                : SR_FAIL(SR_UNSUPPORTED);
-    }
-    api_release(&ref);
-    return r;
+SECURITY_STATUS api_set_context_attr(const char *fn, PCtxtHandle phContext, ULONG attr,
+                                     void *buffer, ULONG cb, bool unicode) {
+    const attr_call a = {attr, buffer, cb, false, unicode, true};
+    return api_status(fn, attr_run(phContext, true, &a));
 }
 
 SECURITY_STATUS api_set_cred_attr(const char *fn, PCredHandle phCredential, ULONG attr,
                                   void *buffer, ULONG cb, bool unicode) {
-    return api_status(fn, set_cred(phCredential, attr, buffer, cb, unicode));
+    const attr_call a = {attr, buffer, cb, false, unicode, true};
+    return api_status(fn, attr_run(phCredential, false, &a));
 }
 
 /* ---- exports ---- */

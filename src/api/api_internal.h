@@ -81,10 +81,6 @@ SecBuffer *api_find_buffer(const SecBufferDesc *d, ULONG type);
 /* Map and log the outcome of an API function. */
 SECURITY_STATUS api_status(const char *fn, sr r);
 
-/* One caller block holding n SecPkgInfoA/W entries and their strings. */
-SR_MUST_CHECK sr api_pkg_info_block(const sspi_package *const *pkgs, size_t n, bool unicode,
-                                    void **out);
-
 /* Shared implementations behind the A and W exports (strings in UTF-8). */
 SECURITY_STATUS api_acquire_credentials(const char *fn, const char *principal,
                                         const char *package, ULONG use, void *logon_id,

@@ -6,90 +6,9 @@
  * Name/Comment strings it points to, so a single FreeContextBuffer on the
  * returned pointer releases everything (as on Windows).
  */
-#include <string.h>
-
 #include "api/api_internal.h"
 #include "core/memory.h"
-#include "core/unicode.h"
-#include "crypto/crypto.h"
-
-/* Size in bytes of a string (with its terminator) in the chosen flavour. */
-SR_MUST_CHECK static sr string_size(const char *s, bool unicode, size_t *out) {
-    if (!s) s = "";
-    size_t len = strlen(s);
-    if (!unicode) {
-        *out = len + 1;
-        return SR_SUCCESS;
-    }
-    uint16_t *u;
-    size_t n;
-    SR_TRY(utf8_to_utf16_units(s, len, &u, &n));
-    crypto_free_wipe(u, (n + 1) * sizeof(uint16_t));
-    *out = (n + 1) * sizeof(uint16_t);
-    return SR_SUCCESS;
-}
-
-/* Write s at *pos inside the block; returns the string's address. */
-static void *put_string(uint8_t **pos, const char *s, bool unicode) {
-    if (!s) s = "";
-    void *start = *pos;
-    size_t len = strlen(s);
-    if (!unicode) {
-        memcpy(*pos, s, len + 1);
-        *pos += len + 1;
-        return start;
-    }
-    uint16_t *u;
-    size_t n;
-    /* Cannot fail: string_size converted the same text already (except
-     * for memory exhaustion, in which case an empty string is written). */
-    if (utf8_to_utf16_units(s, len, &u, &n).code != SR_OK) {
-        memset(*pos, 0, sizeof(uint16_t));
-        *pos += sizeof(uint16_t);
-        return start;
-    }
-    memcpy(*pos, u, (n + 1) * sizeof(uint16_t));
-    *pos += (n + 1) * sizeof(uint16_t);
-    crypto_free_wipe(u, (n + 1) * sizeof(uint16_t));
-    return start;
-}
-
-sr api_pkg_info_block(const sspi_package *const *pkgs, size_t n, bool unicode, void **out) {
-    *out = NULL;
-    size_t entry = unicode ? sizeof(SecPkgInfoW) : sizeof(SecPkgInfoA);
-    size_t total = n * entry;
-    for (size_t i = 0; i < n; i++) {
-        size_t a, b;
-        SR_TRY(string_size(pkgs[i]->name, unicode, &a));
-        SR_TRY(string_size(pkgs[i]->comment, unicode, &b));
-        total += a + b;
-    }
-    uint8_t *block = sspi_caller_alloc(total ? total : 1);
-    SR_ENSURE(block != NULL, SR_NO_MEMORY);
-    uint8_t *pos = block + n * entry;
-    for (size_t i = 0; i < n; i++) {
-        const sspi_package *p = pkgs[i];
-        if (unicode) {
-            SecPkgInfoW *w = (SecPkgInfoW *)block + i;
-            w->fCapabilities = p->capabilities;
-            w->wVersion = p->version;
-            w->wRPCID = p->rpcid;
-            w->cbMaxToken = p->max_token;
-            w->Name = put_string(&pos, p->name, true);
-            w->Comment = put_string(&pos, p->comment, true);
-        } else {
-            SecPkgInfoA *a = (SecPkgInfoA *)block + i;
-            a->fCapabilities = p->capabilities;
-            a->wVersion = p->version;
-            a->wRPCID = p->rpcid;
-            a->cbMaxToken = p->max_token;
-            a->Name = put_string(&pos, p->name, false);
-            a->Comment = put_string(&pos, p->comment, false);
-        }
-    }
-    *out = block;
-    return SR_SUCCESS;
-}
+#include "packages/pkg_attrs.h"
 
 SR_MUST_CHECK static sr enumerate(ULONG *count, void **info, bool unicode) {
     SR_ENSURE(count != NULL && info != NULL, SR_INVALID_PARAMETER);
@@ -104,7 +23,7 @@ SR_MUST_CHECK static sr enumerate(ULONG *count, void **info, bool unicode) {
         const sspi_package *p = sspi_package_at(i);
         if (p) pkgs[got++] = p;
     }
-    SR_TRY(api_pkg_info_block(pkgs, got, unicode, info));
+    SR_TRY(pkg_info_block(pkgs, got, unicode, info));
     *count = (ULONG)got;
     return SR_SUCCESS;
 }
@@ -119,7 +38,7 @@ SR_MUST_CHECK static sr query_info(const char *name, void **info, bool unicode) 
     *info = NULL;
     const sspi_package *p = sspi_package_find(name);
     SR_ENSURE(p != NULL, SR_SECPKG_NOT_FOUND);
-    return api_pkg_info_block(&p, 1, unicode, info);
+    return pkg_info_block(&p, 1, unicode, info);
 }
 
 SECURITY_STATUS api_query_package_info(const char *fn, const char *name, void **info,

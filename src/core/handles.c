@@ -133,16 +133,21 @@ sr sspi_handle_new(sspi_handle_kind kind, void *obj, void (*destroy)(void *),
     return SR_SUCCESS;
 }
 
-sr sspi_handle_lookup(sspi_handle_value h, sspi_handle_kind kind, sspi_handle_entry **out) {
-    SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
-    *out = NULL;
+/* Lock the table and find h's slot; on NULL (SR_INVALID_HANDLE) the table
+ * is unlocked again. */
+static slot *lock_slot(sspi_handle_value h, sspi_handle_kind kind) {
     pthread_once(&secret_once, secrets_init);
     pthread_mutex_lock(&table_mutex);
     slot *s = decode(h, kind);
-    if (!s) {
-        pthread_mutex_unlock(&table_mutex);
-        return SR_FAIL(SR_INVALID_HANDLE);
-    }
+    if (!s) pthread_mutex_unlock(&table_mutex);
+    return s;
+}
+
+sr sspi_handle_lookup(sspi_handle_value h, sspi_handle_kind kind, sspi_handle_entry **out) {
+    SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
+    *out = NULL;
+    slot *s = lock_slot(h, kind);
+    SR_ENSURE(s != NULL, SR_INVALID_HANDLE);
     s->entry->refs++;
     *out = s->entry;
     pthread_mutex_unlock(&table_mutex);
@@ -170,13 +175,8 @@ void sspi_handle_release(sspi_handle_entry *e) {
 }
 
 sr sspi_handle_delete(sspi_handle_value h, sspi_handle_kind kind) {
-    pthread_once(&secret_once, secrets_init);
-    pthread_mutex_lock(&table_mutex);
-    slot *s = decode(h, kind);
-    if (!s) {
-        pthread_mutex_unlock(&table_mutex);
-        return SR_FAIL(SR_INVALID_HANDLE);
-    }
+    slot *s = lock_slot(h, kind);
+    SR_ENSURE(s != NULL, SR_INVALID_HANDLE);
     sspi_handle_entry *e = s->entry;
     size_t index = (size_t)(s - slots);
     s->entry = NULL;

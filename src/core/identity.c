@@ -130,6 +130,22 @@ static void finish_flags(sspi_identity *id) {
                     id->password_len == 0;
 }
 
+/* The fields every SEC_WINNT_AUTH_IDENTITY form has. */
+static void raw_set(raw_identity *raw, const void *user, ULONG user_len, const void *domain,
+                    ULONG domain_len, const void *password, ULONG password_len, ULONG flags) {
+    *raw = (raw_identity){.user = user, .domain = domain, .password = password,
+                          .user_len = user_len, .domain_len = domain_len,
+                          .password_len = password_len, .flags = flags};
+}
+
+/* Failure of identity_from_raw before id owns the names: free them too. */
+static sr from_raw_fail(sspi_identity *id, char *user, char *domain, sr r) {
+    free(user);
+    free(domain);
+    sspi_identity_free(id);
+    return r;
+}
+
 SR_MUST_CHECK static sr identity_from_raw(const raw_identity *raw, sspi_identity **out) {
     ULONG enc = raw->flags & (SEC_WINNT_AUTH_IDENTITY_ANSI | SEC_WINNT_AUTH_IDENTITY_UNICODE);
     SR_ENSURE(enc == SEC_WINNT_AUTH_IDENTITY_ANSI || enc == SEC_WINNT_AUTH_IDENTITY_UNICODE,
@@ -149,31 +165,18 @@ SR_MUST_CHECK static sr identity_from_raw(const raw_identity *raw, sspi_identity
         r = take_text(raw->packages, raw->packages_len, wide, &id->package_list, &kl);
     }
     if (!sr_is_ok(r)) {
-        free(user);
-        free(domain);
         free_secret_str(password, plen);
-        sspi_identity_free(id);
-        return r;
+        return from_raw_fail(id, user, domain, r);
     }
     if (raw->flags & SEC_WINNT_AUTH_IDENTITY_LIBSSPI_NT_HASH) {
         bool ok = parse_nt_hash(password, plen, id->nt_hash);
         free_secret_str(password, plen);
         password = NULL;
-        if (!ok) {
-            free(user);
-            free(domain);
-            sspi_identity_free(id);
-            return SR_FAIL(SR_UNKNOWN_CREDENTIALS);
-        }
+        if (!ok) return from_raw_fail(id, user, domain, SR_FAIL(SR_UNKNOWN_CREDENTIALS));
         id->has_nt_hash = true;
         plen = 0;
         password = dup_str("", 0);
-        if (!password) {
-            free(user);
-            free(domain);
-            sspi_identity_free(id);
-            return SR_FAIL(SR_NO_MEMORY);
-        }
+        if (!password) return from_raw_fail(id, user, domain, SR_FAIL(SR_NO_MEMORY));
     }
     id->password = password;
     id->password_len = plen;
@@ -203,13 +206,8 @@ sr sspi_identity_from_auth_data(const void *auth_data, bool unicode_call, sspi_i
         _Static_assert(sizeof(SEC_WINNT_AUTH_IDENTITY_EXW) == sizeof(SEC_WINNT_AUTH_IDENTITY_EXA),
                        "EXA/EXW layouts differ");
         SR_ENSURE(ex->Length == sizeof(SEC_WINNT_AUTH_IDENTITY_EXW), SR_UNKNOWN_CREDENTIALS);
-        raw.user = ex->User;
-        raw.user_len = ex->UserLength;
-        raw.domain = ex->Domain;
-        raw.domain_len = ex->DomainLength;
-        raw.password = ex->Password;
-        raw.password_len = ex->PasswordLength;
-        raw.flags = ex->Flags;
+        raw_set(&raw, ex->User, ex->UserLength, ex->Domain, ex->DomainLength, ex->Password,
+                ex->PasswordLength, ex->Flags);
         raw.packages = ex->PackageList;
         raw.packages_len = ex->PackageListLength;
     } else if (version == SEC_WINNT_AUTH_IDENTITY_VERSION_2) {
@@ -221,13 +219,8 @@ sr sspi_identity_from_auth_data(const void *auth_data, bool unicode_call, sspi_i
                                offsetof(SEC_WINNT_AUTH_IDENTITY_A, Flags),
                        "A/W layouts differ");
         const SEC_WINNT_AUTH_IDENTITY_W *id = auth_data;
-        raw.user = id->User;
-        raw.user_len = id->UserLength;
-        raw.domain = id->Domain;
-        raw.domain_len = id->DomainLength;
-        raw.password = id->Password;
-        raw.password_len = id->PasswordLength;
-        raw.flags = id->Flags;
+        raw_set(&raw, id->User, id->UserLength, id->Domain, id->DomainLength, id->Password,
+                id->PasswordLength, id->Flags);
     }
     return identity_from_raw(&raw, out);
 }
@@ -238,15 +231,12 @@ sr sspi_identity_new(const char *user, const char *domain, const char *password,
     *out = NULL;
     raw_identity raw;
     memset(&raw, 0, sizeof raw);
-    raw.flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
-    raw.user = user ? user : "";
-    raw.user_len = (ULONG)strlen(raw.user);
-    raw.domain = domain;
-    raw.domain_len = domain ? (ULONG)strlen(domain) : 0;
-    raw.password = password ? password : "";
-    raw.password_len = (ULONG)strlen(raw.password);
-    SR_ENSURE(strlen(raw.user) <= IDENTITY_MAX_CHARS && raw.domain_len <= IDENTITY_MAX_CHARS &&
-                  strlen(raw.password) <= IDENTITY_MAX_CHARS,
+    if (!user) user = "";
+    if (!password) password = "";
+    raw_set(&raw, user, (ULONG)strlen(user), domain, domain ? (ULONG)strlen(domain) : 0,
+            password, (ULONG)strlen(password), SEC_WINNT_AUTH_IDENTITY_ANSI);
+    SR_ENSURE(strlen(user) <= IDENTITY_MAX_CHARS && raw.domain_len <= IDENTITY_MAX_CHARS &&
+                  strlen(password) <= IDENTITY_MAX_CHARS,
               SR_INVALID_PARAMETER);
     return identity_from_raw(&raw, out);
 }

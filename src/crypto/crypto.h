@@ -44,7 +44,11 @@ void crypto_free_wipe(void *p, size_t len);
 /* CSPRNG (OpenSSL RAND_bytes on the private context). */
 SR_MUST_CHECK sr crypto_random(void *out, size_t len);
 
-/* One-shot digests over a list of parts (parts with len 0 are allowed). */
+/* One-shot digests over a list of parts (parts with len 0 are allowed).
+ * They run on a per-thread EVP_MD_CTX that is reset (provider state freed
+ * with OPENSSL_clear_free) after every call: one allocation per digest on
+ * OpenSSL 3.0, two per one-shot HMAC; crypto_hmac for keys longer than the
+ * block size hashes the key first (one more). */
 typedef struct crypto_part {
     const void *data;
     size_t len;
@@ -75,7 +79,15 @@ SR_MUST_CHECK sr crypto_hmac_md5(const void *key, size_t key_len, const void *da
 
 typedef struct crypto_hmac_ctx crypto_hmac_ctx;
 /* A keyed HMAC template that can be reused many times cheaply (per-message
- * signing): crypto_hmac_start copies the keyed state. */
+ * signing): two EVP_MD_CTX with the key XOR ipad / opad blocks absorbed,
+ * copied into a work context by crypto_hmac_start (inner) and
+ * crypto_hmac_finish (outer). Each copy is one EVP_MD_CTX_copy_ex: on
+ * OpenSSL 3.0 that duplicates the provider's digest state (one small
+ * allocation each, so two per message); releases whose digests provide
+ * copyctx reuse the work context's state instead (none). No OpenSSL 3.0
+ * digest path re-initialises without allocating (EVP_DigestInit_ex2 frees
+ * and allocates the provider context too), and copying beats re-absorbing
+ * the pad blocks by two compression-function calls per message. */
 /* crypto_hmac_new returns a context already started (ready for update);
  * after crypto_hmac_finish, call crypto_hmac_start before the next message. */
 SR_MUST_CHECK sr crypto_hmac_new(crypto_hash_alg alg, const void *key, size_t key_len,
@@ -85,24 +97,28 @@ SR_MUST_CHECK sr crypto_hmac_update(crypto_hmac_ctx *ctx, const void *data, size
 SR_MUST_CHECK sr crypto_hmac_finish(crypto_hmac_ctx *ctx, uint8_t *out);
 void crypto_hmac_free(crypto_hmac_ctx *ctx);
 
-/* RC4 with streaming state (NTLM sealing keeps one per direction). */
+/* RC4 with streaming state (NTLM sealing keeps one per direction): an
+ * OpenSSL EVP_CIPHER_CTX ("RC4", legacy provider, private library context)
+ * keyed once; crypto_rc4_update is one EVP_CipherUpdate and allocates
+ * nothing. Key length 1..256 (else SR_INVALID_PARAMETER). */
 typedef struct crypto_rc4 crypto_rc4;
 SR_MUST_CHECK sr crypto_rc4_new(const void *key, size_t key_len, crypto_rc4 **out);
 /* in and out may be equal (in-place). */
 SR_MUST_CHECK sr crypto_rc4_update(crypto_rc4 *ctx, const void *in, void *out, size_t len);
+/* Re-key an existing handle in place (no allocation): the stream restarts
+ * at the new key's first byte. On failure the handle is unusable (every
+ * later update fails) until a successful rekey. */
+SR_MUST_CHECK sr crypto_rc4_rekey(crypto_rc4 *ctx, const void *key, size_t key_len);
+/* Key stream position. OpenSSL does not expose RC4's internal state, so a
+ * stream is moved elsewhere (NTLM's Export/ImportSecurityContext) as "key
+ * + number of key stream bytes used since keying": crypto_rc4_offset reads
+ * that number, crypto_rc4_skip discards n key stream bytes. Skipping is
+ * O(n) (RC4 cannot seek): about as fast as encrypting n bytes. */
+uint64_t crypto_rc4_offset(const crypto_rc4 *ctx);
+SR_MUST_CHECK sr crypto_rc4_skip(crypto_rc4 *ctx, uint64_t n);
 void crypto_rc4_free(crypto_rc4 *ctx);
-/* RC4 whose state can be exported and imported (NTLM's
- * ExportSecurityContext must carry the sealing key stream across processes;
- * OpenSSL's EVP RC4 does not expose its state). Such handles run a small
- * portable RC4 instead of OpenSSL's; crypto_rc4_update / crypto_rc4_free
- * work on both kinds. The state is S (256 bytes) || i || j: secret, wipe it.
- * crypto_rc4_export on a non-exportable handle: SR_UNSUPPORTED.
- * crypto_rc4_import checks that S is a permutation: SR_INVALID_PARAMETER. */
-#define CRYPTO_RC4_STATE_LEN 258
-SR_MUST_CHECK sr crypto_rc4_new_exportable(const void *key, size_t key_len, crypto_rc4 **out);
-SR_MUST_CHECK sr crypto_rc4_export(const crypto_rc4 *ctx, uint8_t out[CRYPTO_RC4_STATE_LEN]);
-SR_MUST_CHECK sr crypto_rc4_import(const uint8_t in[CRYPTO_RC4_STATE_LEN], crypto_rc4 **out);
-/* One-shot RC4 with a fresh key (NTLM KEY_EXCH). */
+/* One-shot RC4 with a fresh key (NTLM KEY_EXCH, Kerberos RC4-HMAC): a
+ * per-thread EVP_CIPHER_CTX, re-keyed per call and cleared after it. */
 SR_MUST_CHECK sr crypto_rc4_oneshot(const void *key, size_t key_len, const void *in, void *out,
                                     size_t len);
 
@@ -136,54 +152,6 @@ SR_MUST_CHECK sr crypto_aes_cts(bool encrypt, const uint8_t *key, size_t key_len
 SR_MUST_CHECK sr crypto_pbkdf2(crypto_hash_alg alg, const void *pass, size_t pass_len,
                                const void *salt, size_t salt_len, uint32_t iterations,
                                uint8_t *out, size_t out_len);
-
-/* ---- Portable primitives (crypto_portable.c) ----
- * MD5 (RFC 1321), HMAC-MD5 (RFC 2104) and RC4 in portable C with
- * caller-owned state: no heap, no OpenSSL object, no failure once the
- * arguments are valid. They serve NTLM's per-handshake and per-message work
- * (crypto_hash/crypto_hmac/crypto_hmac_new with CRYPTO_HASH_MD5 and the
- * exportable and one-shot RC4 above run on them too). All these states hold
- * secrets: crypto_md5_final and crypto_hmac_md5_end wipe the working state;
- * keyed templates (crypto_hmac_md5_key) and RC4 streams are wiped by their
- * owner with crypto_wipe. */
-typedef struct crypto_md5_state {
-    uint32_t h[4];
-    uint64_t total; /* bytes absorbed */
-    uint8_t buf[64];
-} crypto_md5_state;
-void crypto_md5_init(crypto_md5_state *s);
-void crypto_md5_update(crypto_md5_state *s, const void *data, size_t len);
-void crypto_md5_final(crypto_md5_state *s, uint8_t out[CRYPTO_MD5_LEN]);
-/* MD5 over parts (parts[i].data may be NULL when len is 0). */
-void crypto_md5_parts(const crypto_part *parts, size_t nparts, uint8_t out[CRYPTO_MD5_LEN]);
-
-/* An HMAC-MD5 key with both pads absorbed (32 bytes; copying it is cheap).
- * Per message: crypto_hmac_md5_begin(k, &s); crypto_md5_update(&s, ...);
- * crypto_hmac_md5_end(k, &s, mac). */
-typedef struct crypto_hmac_md5_key {
-    uint32_t inner[4];
-    uint32_t outer[4];
-} crypto_hmac_md5_key;
-void crypto_hmac_md5_key_init(crypto_hmac_md5_key *k, const void *key, size_t key_len);
-void crypto_hmac_md5_begin(const crypto_hmac_md5_key *k, crypto_md5_state *s);
-void crypto_hmac_md5_end(const crypto_hmac_md5_key *k, crypto_md5_state *s,
-                         uint8_t out[CRYPTO_MD5_LEN]);
-void crypto_hmac_md5_parts(const void *key, size_t key_len, const crypto_part *parts,
-                           size_t nparts, uint8_t out[CRYPTO_MD5_LEN]);
-
-/* An RC4 stream held by value (e.g. inside a per-direction NTLM state).
- * Key length 1..256 (else SR_INVALID_PARAMETER). in == out is allowed.
- * Export/import use the CRYPTO_RC4_STATE_LEN layout of crypto_rc4_export;
- * import checks S is a permutation (SR_INVALID_PARAMETER). */
-typedef struct crypto_rc4_stream {
-    uint32_t s[256];
-    uint32_t i, j;
-} crypto_rc4_stream;
-SR_MUST_CHECK sr crypto_rc4_stream_init(crypto_rc4_stream *r, const void *key, size_t key_len);
-void crypto_rc4_stream_update(crypto_rc4_stream *r, const void *in, void *out, size_t len);
-void crypto_rc4_stream_export(const crypto_rc4_stream *r, uint8_t out[CRYPTO_RC4_STATE_LEN]);
-SR_MUST_CHECK sr crypto_rc4_stream_import(const uint8_t in[CRYPTO_RC4_STATE_LEN],
-                                          crypto_rc4_stream *r);
 
 /* CRC-32 (IEEE 802.3, as NTLMv1 signing uses), no OpenSSL needed.
  * crypto_crc32(0, data, len) is the standard CRC-32 ("123456789" ->

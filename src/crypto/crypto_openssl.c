@@ -1,18 +1,26 @@
 /*
- * crypto.h on OpenSSL 3 EVP: the only file of libsspi that includes OpenSSL.
+ * crypto.h on OpenSSL 3 EVP: the only file of libsspi that includes OpenSSL,
+ * and the only implementation of every primitive in crypto.h (CRC-32, not a
+ * cryptographic primitive, is computed here in plain C).
  *
  * A private OSSL_LIB_CTX is created once (pthread_once) with the "default"
  * and "legacy" providers; every algorithm is fetched from it once and cached.
  * The application's default library context is never used for algorithms.
  *
- * HMAC is done by hand over cached, keyed EVP_MD_CTX states (inner/outer
- * pads already absorbed) that are copied per message: for the small
- * messages of NTLM signing this is much cheaper than EVP_MAC.
- *
- * MD5, HMAC-MD5 and RC4 run on the portable code of crypto_portable.c
- * (no allocation per call; see crypto.h): crypto_hash, crypto_hmac and
- * crypto_hmac_new with CRYPTO_HASH_MD5, the exportable RC4 handles and
- * crypto_rc4_oneshot. crypto_rc4_new keeps OpenSSL's RC4.
+ * Allocation on OpenSSL 3.0 (what the NTLM hot paths are shaped by):
+ *  - EVP_CipherUpdate on a keyed EVP_CIPHER_CTX allocates nothing, and
+ *    neither does re-keying one with EVP_CipherInit_ex2(ctx, NULL, key, ...).
+ *    RC4 streams (crypto_rc4) are therefore one EVP_CIPHER_CTX each, keyed
+ *    once; one-shot ciphers use a per-thread EVP_CIPHER_CTX.
+ *  - Every digest (re)start allocates a provider context: EVP_DigestInit_ex2
+ *    frees and allocates it even for the same EVP_MD, EVP_MD_CTX_copy_ex
+ *    duplicates it, and EVP_MAC's HMAC copies digest contexts internally
+ *    (two per message as well). HMAC is done by hand over keyed EVP_MD_CTX
+ *    templates (ipad/opad blocks absorbed) copied per message: two
+ *    allocations and three MD5 blocks for a 64-byte NTLM message, the
+ *    cheapest OpenSSL 3.0 offers. One-shot digests and HMACs run on a
+ *    per-thread EVP_MD_CTX (saves EVP_MD_CTX_new/free per call) that is
+ *    reset after each use, so no digest state outlives a call.
  */
 #include "crypto.h"
 
@@ -162,12 +170,13 @@ static sr ensure_legacy(void) {
 
 /* ---- secrets ---- */
 
-/* memset followed by a compiler barrier that makes the zeroed memory
- * observable (so the store cannot be dropped as dead); where the barrier
- * is unavailable, OpenSSL's cleanse. The barrier form is used because
- * OPENSSL_cleanse on x86-64 is an out-of-line loop of 8-byte stores: wiping
- * the per-context NTLM states (about 1 KiB each) and the many small HMAC
- * temporaries with it showed in handshake profiles. */
+/* memset followed by a compiler barrier that takes the pointer as an input
+ * and clobbers memory, so the zeroed bytes are observable and the store
+ * cannot be dropped as dead; where the barrier is unavailable, OpenSSL's
+ * cleanse. The barrier form is used because OPENSSL_cleanse on x86-64 is an
+ * out-of-line loop of 8-byte stores, slower for the many small temporaries
+ * wiped on the handshake and message paths. Used for every wipe in this
+ * file. */
 void crypto_wipe(void *p, size_t len) {
     if (p == NULL || len == 0) return;
 #if defined(__GNUC__) || defined(__clang__)
@@ -261,6 +270,81 @@ sr crypto_random(void *out, size_t len) {
     return got > 0 ? SR_SUCCESS : SR_FAIL(SR_INTERNAL);
 }
 
+/* ---- per-thread scratch contexts ----
+ *
+ * One EVP_MD_CTX and one EVP_CIPHER_CTX per thread for one-shot work. Each
+ * is reset right after use (EVP_*_CTX_reset frees the provider state with
+ * OPENSSL_clear_free), so between calls they hold no key or digest state,
+ * and on OpenSSL 3.0 a reset costs no extra allocation (the next
+ * EVP_DigestInit_ex2 would have replaced the provider context anyway).
+ * The contexts are freed at thread exit (pthread key destructor); when the
+ * key is unusable, calls fall back to a context of their own. */
+typedef struct thread_ctx {
+    EVP_MD_CTX *md;
+    EVP_CIPHER_CTX *cipher;
+} thread_ctx;
+
+static _Thread_local thread_ctx *t_ctx;
+static pthread_key_t g_tls_key;
+static pthread_once_t g_tls_once = PTHREAD_ONCE_INIT;
+static atomic_bool g_tls_key_ok;
+
+static void tls_free(void *p) {
+    thread_ctx *t = p;
+    if (t == NULL) return;
+    EVP_MD_CTX_free(t->md);
+    EVP_CIPHER_CTX_free(t->cipher);
+    free(t);
+}
+
+static void tls_once(void) { atomic_store(&g_tls_key_ok, pthread_key_create(&g_tls_key, tls_free) == 0); }
+
+/* When libsspi.so is unloaded, the key's destructor must not outlive the
+ * code: delete the key (threads still holding a context leak it). */
+__attribute__((destructor)) static void tls_unload(void) {
+    if (atomic_exchange(&g_tls_key_ok, false)) (void)pthread_key_delete(g_tls_key);
+}
+
+static thread_ctx *thread_get(void) {
+    thread_ctx *t = t_ctx;
+    if (t != NULL) return t;
+    (void)pthread_once(&g_tls_once, tls_once);
+    if (!atomic_load(&g_tls_key_ok)) return NULL;
+    t = calloc(1, sizeof *t);
+    if (t == NULL) return NULL;
+    t->md = EVP_MD_CTX_new();
+    t->cipher = EVP_CIPHER_CTX_new();
+    if (t->md == NULL || t->cipher == NULL || pthread_setspecific(g_tls_key, t) != 0) {
+        tls_free(t);
+        return NULL;
+    }
+    t_ctx = t;
+    return t;
+}
+
+/* The thread's digest context (*owned false) or a new one (*owned true). */
+static EVP_MD_CTX *md_acquire(bool *owned) {
+    thread_ctx *t = thread_get();
+    *owned = t == NULL;
+    return t != NULL ? t->md : EVP_MD_CTX_new();
+}
+
+static void md_release(EVP_MD_CTX *c, bool owned) {
+    if (owned) EVP_MD_CTX_free(c);
+    else EVP_MD_CTX_reset(c);
+}
+
+static EVP_CIPHER_CTX *cipher_acquire(bool *owned) {
+    thread_ctx *t = thread_get();
+    *owned = t == NULL;
+    return t != NULL ? t->cipher : EVP_CIPHER_CTX_new();
+}
+
+static void cipher_release(EVP_CIPHER_CTX *c, bool owned) {
+    if (owned) EVP_CIPHER_CTX_free(c);
+    else EVP_CIPHER_CTX_reset(c);
+}
+
 /* ---- digests ---- */
 
 size_t crypto_hash_len(crypto_hash_alg alg) {
@@ -291,21 +375,16 @@ static int update_parts(EVP_MD_CTX *c, const crypto_part *parts, size_t nparts) 
 }
 
 sr crypto_hash(crypto_hash_alg alg, const crypto_part *parts, size_t nparts, uint8_t *out) {
-    if (alg == CRYPTO_HASH_MD5) {
-        SR_TRY(check_parts(parts, nparts));
-        SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
-        crypto_md5_parts(parts, nparts, out);
-        return SR_SUCCESS;
-    }
     const EVP_MD *md;
     SR_TRY(get_md(alg, &md));
     SR_TRY(check_parts(parts, nparts));
     SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    bool owned;
+    EVP_MD_CTX *c = md_acquire(&owned);
     SR_ENSURE(c != NULL, SR_NO_MEMORY);
     int ok = EVP_DigestInit_ex2(c, md, NULL) && update_parts(c, parts, nparts) &&
              EVP_DigestFinal_ex(c, out, NULL);
-    EVP_MD_CTX_free(c);
+    md_release(c, owned);
     if (!ok) {
         ERR_clear_error();
         return SR_FAIL(SR_INTERNAL);
@@ -359,23 +438,18 @@ static int hmac_pad_init(EVP_MD_CTX *c, const EVP_MD *md, const uint8_t *block, 
     uint8_t x[MAX_BLOCK];
     for (size_t i = 0; i < bs; i++) x[i] = block[i] ^ pad;
     int ok = EVP_DigestInit_ex2(c, md, NULL) && EVP_DigestUpdate(c, x, bs);
-    OPENSSL_cleanse(x, sizeof x);
+    crypto_wipe(x, sizeof x);
     return ok;
 }
 
 sr crypto_hmac(crypto_hash_alg alg, const void *key, size_t key_len, const crypto_part *parts,
                size_t nparts, uint8_t *out) {
-    if (alg == CRYPTO_HASH_MD5) {
-        SR_TRY(check_parts(parts, nparts));
-        SR_ENSURE(out != NULL && (key_len == 0 || key != NULL), SR_INVALID_PARAMETER);
-        crypto_hmac_md5_parts(key, key_len, parts, nparts, out);
-        return SR_SUCCESS;
-    }
     const EVP_MD *md;
     SR_TRY(get_md(alg, &md));
     SR_TRY(check_parts(parts, nparts));
     SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    bool owned;
+    EVP_MD_CTX *c = md_acquire(&owned);
     SR_ENSURE(c != NULL, SR_NO_MEMORY);
     uint8_t block[MAX_BLOCK], ih[MAX_DIGEST];
     size_t bs;
@@ -390,9 +464,9 @@ sr crypto_hmac(crypto_hash_alg alg, const void *key, size_t key_len, const crypt
             r = SR_FAIL(SR_INTERNAL);
         }
     }
-    EVP_MD_CTX_free(c);
-    OPENSSL_cleanse(block, sizeof block);
-    OPENSSL_cleanse(ih, sizeof ih);
+    md_release(c, owned);
+    crypto_wipe(block, sizeof block);
+    crypto_wipe(ih, sizeof ih);
     return r;
 }
 
@@ -402,16 +476,13 @@ sr crypto_hmac_md5(const void *key, size_t key_len, const void *data, size_t len
     return crypto_hmac(CRYPTO_HASH_MD5, key, key_len, &p, 1, out);
 }
 
-/* MD5 (md5 == true): the portable keyed template and working state, one
- * allocation in all. Other digests: EVP templates copied per message. */
+/* Keyed templates (pads absorbed) and the per-message work context. */
 struct crypto_hmac_ctx {
     EVP_MD_CTX *inner; /* keyed template: ipad block absorbed */
     EVP_MD_CTX *outer; /* keyed template: opad block absorbed */
     EVP_MD_CTX *work;
     bool started;
-    bool md5;
-    crypto_hmac_md5_key md5_key;
-    crypto_md5_state md5_work;
+    bool pending; /* started, but inner not yet copied into work */
 };
 
 void crypto_hmac_free(crypto_hmac_ctx *ctx) {
@@ -426,17 +497,6 @@ void crypto_hmac_free(crypto_hmac_ctx *ctx) {
 sr crypto_hmac_new(crypto_hash_alg alg, const void *key, size_t key_len, crypto_hmac_ctx **out) {
     SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
     *out = NULL;
-    if (alg == CRYPTO_HASH_MD5) {
-        SR_ENSURE(key_len == 0 || key != NULL, SR_INVALID_PARAMETER);
-        crypto_hmac_ctx *m = calloc(1, sizeof *m);
-        SR_ENSURE(m != NULL, SR_NO_MEMORY);
-        m->md5 = true;
-        crypto_hmac_md5_key_init(&m->md5_key, key, key_len);
-        crypto_hmac_md5_begin(&m->md5_key, &m->md5_work);
-        m->started = true;
-        *out = m;
-        return SR_SUCCESS;
-    }
     const EVP_MD *md;
     SR_TRY(get_md(alg, &md));
     crypto_hmac_ctx *ctx = calloc(1, sizeof *ctx);
@@ -456,7 +516,7 @@ sr crypto_hmac_new(crypto_hash_alg alg, const void *key, size_t key_len, crypto_
         ERR_clear_error();
         r = SR_FAIL(SR_INTERNAL);
     }
-    OPENSSL_cleanse(block, sizeof block);
+    crypto_wipe(block, sizeof block);
     if (sr_is_ok(r)) r = crypto_hmac_start(ctx);
     if (!sr_is_ok(r)) {
         crypto_hmac_free(ctx);
@@ -466,19 +526,24 @@ sr crypto_hmac_new(crypto_hash_alg alg, const void *key, size_t key_len, crypto_
     return SR_SUCCESS;
 }
 
+/* Starting only marks the context: the copy of the inner template is made
+ * by the first update or the finish, so that creating a context, or
+ * restarting one that is then abandoned, costs no copy. */
 sr crypto_hmac_start(crypto_hmac_ctx *ctx) {
     SR_ENSURE(ctx != NULL, SR_INVALID_PARAMETER);
-    if (ctx->md5) {
-        crypto_hmac_md5_begin(&ctx->md5_key, &ctx->md5_work);
-        ctx->started = true;
-        return SR_SUCCESS;
-    }
+    ctx->started = true;
+    ctx->pending = true;
+    return SR_SUCCESS;
+}
+
+static sr hmac_unpend(crypto_hmac_ctx *ctx) {
+    if (!ctx->pending) return SR_SUCCESS;
     if (!EVP_MD_CTX_copy_ex(ctx->work, ctx->inner)) {
         ERR_clear_error();
         ctx->started = false;
         return SR_FAIL(SR_INTERNAL);
     }
-    ctx->started = true;
+    ctx->pending = false;
     return SR_SUCCESS;
 }
 
@@ -486,10 +551,7 @@ sr crypto_hmac_update(crypto_hmac_ctx *ctx, const void *data, size_t len) {
     SR_ENSURE(ctx != NULL && ctx->started, SR_INVALID_PARAMETER);
     if (len == 0) return SR_SUCCESS;
     SR_ENSURE(data != NULL, SR_INVALID_PARAMETER);
-    if (ctx->md5) {
-        crypto_md5_update(&ctx->md5_work, data, len);
-        return SR_SUCCESS;
-    }
+    SR_TRY(hmac_unpend(ctx));
     if (!EVP_DigestUpdate(ctx->work, data, len)) {
         ERR_clear_error();
         return SR_FAIL(SR_INTERNAL);
@@ -499,18 +561,14 @@ sr crypto_hmac_update(crypto_hmac_ctx *ctx, const void *data, size_t len) {
 
 sr crypto_hmac_finish(crypto_hmac_ctx *ctx, uint8_t *out) {
     SR_ENSURE(ctx != NULL && ctx->started && out != NULL, SR_INVALID_PARAMETER);
-    if (ctx->md5) {
-        ctx->started = false;
-        crypto_hmac_md5_end(&ctx->md5_key, &ctx->md5_work, out);
-        return SR_SUCCESS;
-    }
+    SR_TRY(hmac_unpend(ctx));
     uint8_t ih[MAX_DIGEST];
     unsigned int ilen = 0;
     ctx->started = false;
     int ok = EVP_DigestFinal_ex(ctx->work, ih, &ilen) &&
              EVP_MD_CTX_copy_ex(ctx->work, ctx->outer) && EVP_DigestUpdate(ctx->work, ih, ilen) &&
              EVP_DigestFinal_ex(ctx->work, out, NULL);
-    OPENSSL_cleanse(ih, sizeof ih);
+    crypto_wipe(ih, sizeof ih);
     if (!ok) {
         ERR_clear_error();
         return SR_FAIL(SR_INTERNAL);
@@ -533,11 +591,12 @@ static int cipher_update(EVP_CIPHER_CTX *c, const uint8_t *in, uint8_t *out, siz
     return 1;
 }
 
-/* Either an OpenSSL cipher context (c != NULL) or, for exportable handles,
- * a portable RC4 stream (crypto_portable.c). */
+/* An RC4 stream: a keyed EVP_CIPHER_CTX and the number of key stream
+ * bytes used since it was keyed (for export, see crypto.h). */
 struct crypto_rc4 {
     EVP_CIPHER_CTX *c;
-    crypto_rc4_stream st;
+    uint64_t offset;
+    bool keyed; /* false after a failed rekey */
 };
 
 void crypto_rc4_free(crypto_rc4 *ctx) {
@@ -547,49 +606,17 @@ void crypto_rc4_free(crypto_rc4 *ctx) {
     free(ctx);
 }
 
-sr crypto_rc4_new_exportable(const void *key, size_t key_len, crypto_rc4 **out) {
-    SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
-    *out = NULL;
+/* Key c for RC4 with key_len bytes: the first time (cipher not yet set) a
+ * full init, afterwards only the key (no allocation). */
+static sr rc4_key(EVP_CIPHER_CTX *c, const void *key, size_t key_len) {
     SR_ENSURE(key != NULL && key_len > 0 && key_len <= 256, SR_INVALID_PARAMETER);
-    crypto_rc4 *ctx = malloc(sizeof *ctx);
-    SR_ENSURE(ctx != NULL, SR_NO_MEMORY);
-    ctx->c = NULL;
-    sr r = crypto_rc4_stream_init(&ctx->st, key, key_len);
-    if (!sr_is_ok(r)) {
-        crypto_rc4_free(ctx);
-        return r;
-    }
-    *out = ctx;
-    return SR_SUCCESS;
-}
-
-sr crypto_rc4_export(const crypto_rc4 *ctx, uint8_t out[CRYPTO_RC4_STATE_LEN]) {
-    SR_ENSURE(ctx != NULL && out != NULL, SR_INVALID_PARAMETER);
-    SR_ENSURE(ctx->c == NULL, SR_UNSUPPORTED);
-    crypto_rc4_stream_export(&ctx->st, out);
-    return SR_SUCCESS;
-}
-
-sr crypto_rc4_import(const uint8_t in[CRYPTO_RC4_STATE_LEN], crypto_rc4 **out) {
-    SR_ENSURE(out != NULL && in != NULL, SR_INVALID_PARAMETER);
-    *out = NULL;
-    crypto_rc4 *ctx = malloc(sizeof *ctx);
-    SR_ENSURE(ctx != NULL, SR_NO_MEMORY);
-    ctx->c = NULL;
-    sr r = crypto_rc4_stream_import(in, &ctx->st);
-    if (!sr_is_ok(r)) {
-        crypto_rc4_free(ctx);
-        return r;
-    }
-    *out = ctx;
-    return SR_SUCCESS;
-}
-
-static sr rc4_init(EVP_CIPHER_CTX *c, const void *key, size_t key_len) {
-    SR_ENSURE(key != NULL && key_len > 0 && key_len <= 256, SR_INVALID_PARAMETER);
-    if (!EVP_CipherInit_ex2(c, g_rc4, NULL, NULL, 1, NULL) ||
-        !EVP_CIPHER_CTX_set_key_length(c, (int)key_len) ||
-        !EVP_CipherInit_ex2(c, NULL, key, NULL, 1, NULL)) {
+    int ok = 1;
+    if (EVP_CIPHER_CTX_get0_cipher(c) == NULL)
+        ok = EVP_CipherInit_ex2(c, g_rc4, NULL, NULL, 1, NULL);
+    if (ok && EVP_CIPHER_CTX_get_key_length(c) != (int)key_len)
+        ok = EVP_CIPHER_CTX_set_key_length(c, (int)key_len);
+    if (ok) ok = EVP_CipherInit_ex2(c, NULL, key, NULL, 1, NULL);
+    if (!ok) {
         ERR_clear_error();
         return SR_FAIL(SR_INTERNAL);
     }
@@ -600,6 +627,7 @@ sr crypto_rc4_new(const void *key, size_t key_len, crypto_rc4 **out) {
     SR_ENSURE(out != NULL, SR_INVALID_PARAMETER);
     *out = NULL;
     SR_TRY(ensure_legacy());
+    SR_ENSURE(key != NULL && key_len > 0 && key_len <= 256, SR_INVALID_PARAMETER);
     crypto_rc4 *ctx = calloc(1, sizeof *ctx);
     SR_ENSURE(ctx != NULL, SR_NO_MEMORY);
     ctx->c = EVP_CIPHER_CTX_new();
@@ -607,12 +635,23 @@ sr crypto_rc4_new(const void *key, size_t key_len, crypto_rc4 **out) {
         free(ctx);
         return SR_FAIL(SR_NO_MEMORY);
     }
-    sr r = rc4_init(ctx->c, key, key_len);
+    sr r = rc4_key(ctx->c, key, key_len);
     if (!sr_is_ok(r)) {
         crypto_rc4_free(ctx);
         return r;
     }
+    ctx->keyed = true;
     *out = ctx;
+    return SR_SUCCESS;
+}
+
+sr crypto_rc4_rekey(crypto_rc4 *ctx, const void *key, size_t key_len) {
+    SR_ENSURE(ctx != NULL, SR_INVALID_PARAMETER);
+    SR_ENSURE(key != NULL && key_len > 0 && key_len <= 256, SR_INVALID_PARAMETER);
+    ctx->keyed = false;
+    ctx->offset = 0;
+    SR_TRY(rc4_key(ctx->c, key, key_len));
+    ctx->keyed = true;
     return SR_SUCCESS;
 }
 
@@ -620,35 +659,58 @@ sr crypto_rc4_update(crypto_rc4 *ctx, const void *in, void *out, size_t len) {
     SR_ENSURE(ctx != NULL, SR_INVALID_PARAMETER);
     if (len == 0) return SR_SUCCESS;
     SR_ENSURE(in != NULL && out != NULL, SR_INVALID_PARAMETER);
-    if (ctx->c == NULL) {
-        crypto_rc4_stream_update(&ctx->st, in, out, len);
-        return SR_SUCCESS;
-    }
+    SR_ENSURE(ctx->keyed, SR_INTERNAL);
     if (!cipher_update(ctx->c, in, out, len)) {
         ERR_clear_error();
         return SR_FAIL(SR_INTERNAL);
     }
+    ctx->offset += len;
     return SR_SUCCESS;
 }
 
+uint64_t crypto_rc4_offset(const crypto_rc4 *ctx) { return ctx != NULL ? ctx->offset : 0; }
+
+sr crypto_rc4_skip(crypto_rc4 *ctx, uint64_t n) {
+    SR_ENSURE(ctx != NULL, SR_INVALID_PARAMETER);
+    SR_ENSURE(ctx->keyed, SR_INTERNAL);
+    uint8_t scratch[2048]; /* key stream XOR whatever was there: wiped below */
+    memset(scratch, 0, sizeof scratch);
+    sr r = SR_SUCCESS;
+    while (n > 0 && sr_is_ok(r)) {
+        size_t k = n > sizeof scratch ? sizeof scratch : (size_t)n;
+        r = crypto_rc4_update(ctx, scratch, scratch, k);
+        n -= k;
+    }
+    crypto_wipe(scratch, sizeof scratch);
+    return r;
+}
+
 sr crypto_rc4_oneshot(const void *key, size_t key_len, const void *in, void *out, size_t len) {
+    SR_TRY(ensure_legacy());
     SR_ENSURE(len == 0 || (in != NULL && out != NULL), SR_INVALID_PARAMETER);
-    crypto_rc4_stream st;
-    SR_TRY(crypto_rc4_stream_init(&st, key, key_len));
-    crypto_rc4_stream_update(&st, in, out, len);
-    crypto_wipe(&st, sizeof st);
-    return SR_SUCCESS;
+    SR_ENSURE(key != NULL && key_len > 0 && key_len <= 256, SR_INVALID_PARAMETER);
+    bool owned;
+    EVP_CIPHER_CTX *c = cipher_acquire(&owned);
+    SR_ENSURE(c != NULL, SR_NO_MEMORY);
+    sr r = rc4_key(c, key, key_len);
+    if (sr_is_ok(r) && !cipher_update(c, in, out, len)) {
+        ERR_clear_error();
+        r = SR_FAIL(SR_INTERNAL);
+    }
+    cipher_release(c, owned);
+    return r;
 }
 
 /* One-shot block cipher without padding; len must be a multiple of the
  * block size (checked by the callers). */
 static sr cipher_oneshot(const EVP_CIPHER *ciph, bool encrypt, const uint8_t *key,
                          const uint8_t *iv, const uint8_t *in, uint8_t *out, size_t len) {
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    bool owned;
+    EVP_CIPHER_CTX *c = cipher_acquire(&owned);
     SR_ENSURE(c != NULL, SR_NO_MEMORY);
     int ok = EVP_CipherInit_ex2(c, ciph, key, iv, encrypt ? 1 : 0, NULL) &&
              EVP_CIPHER_CTX_set_padding(c, 0) && cipher_update(c, in, out, len);
-    EVP_CIPHER_CTX_free(c);
+    cipher_release(c, owned);
     if (!ok) {
         ERR_clear_error();
         return SR_FAIL(SR_INTERNAL);
@@ -683,7 +745,7 @@ sr crypto_des7_encrypt_block(const uint8_t key7[7], const uint8_t in[8], uint8_t
     uint8_t key[8];
     des_expand_key(key7, key);
     sr r = cipher_oneshot(g_des_ecb, true, key, NULL, in, out, 8);
-    OPENSSL_cleanse(key, sizeof key);
+    crypto_wipe(key, sizeof key);
     return r;
 }
 
@@ -723,7 +785,7 @@ static int cts_encrypt(EVP_CIPHER_CTX *c, const uint8_t *in, uint8_t *out, size_
         memcpy(out + head, enc + 16, 16);
         memcpy(out + head + 16, enc, r);
     }
-    OPENSSL_cleanse(tail, sizeof tail);
+    crypto_wipe(tail, sizeof tail);
     return ok;
 }
 
@@ -745,8 +807,8 @@ static int cts_decrypt(EVP_CIPHER_CTX *c, const uint8_t *iv, const uint8_t *in, 
         ok = set_iv(c, prev) && cipher_update(c, cprev, p, 16);
         if (ok) memcpy(out + head, p, 16 + r);
     }
-    OPENSSL_cleanse(d, sizeof d);
-    OPENSSL_cleanse(p, sizeof p);
+    crypto_wipe(d, sizeof d);
+    crypto_wipe(p, sizeof p);
     return ok;
 }
 
@@ -759,12 +821,13 @@ sr crypto_aes_cts(bool encrypt, const uint8_t *key, size_t key_len, const uint8_
     if (iv == NULL) iv = zero_iv;
     const EVP_CIPHER *ciph = key_len == 16 ? g_aes128_cbc : g_aes256_cbc;
     if (len == 16) return cipher_oneshot(ciph, encrypt, key, iv, in, out, 16);
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    bool owned;
+    EVP_CIPHER_CTX *c = cipher_acquire(&owned);
     SR_ENSURE(c != NULL, SR_NO_MEMORY);
     int ok = EVP_CipherInit_ex2(c, ciph, key, iv, encrypt ? 1 : 0, NULL) &&
              EVP_CIPHER_CTX_set_padding(c, 0) &&
              (encrypt ? cts_encrypt(c, in, out, len) : cts_decrypt(c, iv, in, out, len));
-    EVP_CIPHER_CTX_free(c);
+    cipher_release(c, owned);
     if (!ok) {
         ERR_clear_error();
         return SR_FAIL(SR_INTERNAL);

@@ -18,6 +18,14 @@
 # keys, both in $KRB5_SERVER_KEYTAB; HTTP/localhost alone in
 # $KRB5_HTTP_ONLY_KEYTAB). alice's keys are also in $KRB5_ENV_DIR/alice.keytab
 # (for client keytab tests: KRB5_CLIENT_KTNAME).
+#
+# rc4 variant: KRB5_ENV_RC4=1 before krb5_env_start adds rc4-hmac to the
+# realm's supported enctypes, `allow_weak_crypto = true` and `allow_rc4 =
+# true` (the KDC issues no rc4-hmac session key without it) to this realm's
+# krb5.conf, and a service rc4svc/localhost whose only key is rc4-hmac (in
+# $KRB5_SERVER_KEYTAB) and session_enctypes rc4-hmac (the KDC would pick an
+# AES session key otherwise): its tickets carry rc4-hmac session keys. Everything
+# else stays AES.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     echo "krb5_env.sh is a helper to source, not a test"; exit 0
 fi
@@ -64,6 +72,7 @@ krb5_env_write_conf() {
     default_client_keytab_name = FILE:$KRB5_ENV_DIR/client.keytab
     forwardable = true
     ${KRB5_EXTRA_LIBDEFAULTS:-}
+    $([ "${KRB5_ENV_RC4:-0}" = 1 ] && printf 'allow_weak_crypto = true\n    allow_rc4 = true')
 
 [realms]
     $KRB5_REALM = {
@@ -100,7 +109,7 @@ krb5_env_start() {
         database_name = $KRB5_ENV_DIR/principal
         key_stash_file = $KRB5_ENV_DIR/stash
         acl_file = $KRB5_ENV_DIR/kadm5.acl
-        supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
+        supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal$([ "${KRB5_ENV_RC4:-0}" = 1 ] && echo " rc4-hmac:normal")
         max_life = 10h
         max_renewable_life = 7d
     }
@@ -122,6 +131,13 @@ EOF
         $kl -q "ktadd -k $KRB5_HTTP_ONLY_KEYTAB -norandkey HTTP/localhost" &&
         $kl -q "ktadd -k $KRB5_ENV_DIR/alice.keytab -norandkey alice"
     } >>"$KRB5_ENV_DIR/setup.log" 2>&1 || { cat "$KRB5_ENV_DIR/setup.log"; return 1; }
+    if [ "${KRB5_ENV_RC4:-0}" = 1 ]; then
+        {
+            $kl -q "addprinc -randkey -e rc4-hmac:normal rc4svc/localhost" &&
+            $kl -q "setstr rc4svc/localhost session_enctypes rc4-hmac" &&
+            $kl -q "ktadd -k $KRB5_SERVER_KEYTAB -e rc4-hmac:normal rc4svc/localhost"
+        } >>"$KRB5_ENV_DIR/setup.log" 2>&1 || { cat "$KRB5_ENV_DIR/setup.log"; return 1; }
+    fi
     /usr/sbin/krb5kdc -n -r "$KRB5_REALM" >"$KRB5_ENV_DIR/krb5kdc.out" 2>&1 &
     krb5_kdc_pid=$!
     # Ready when a kinit works.

@@ -20,29 +20,20 @@ source "$(dirname "$0")/krb5_env.sh"
 interop_init krb5 "$1" "$2"
 need_python_gssapi
 krb5_env_need
-trap 'krb5_env_stop; interop_cleanup' EXIT
-krb5_env_start "$WORK" || { echo "FAIL: cannot start the KDC"; exit 1; }
+krb5_interop_start
 PEER="$PY $SRC/tests/interop/gss_peer.py"
-R=$KRB5_REALM
-ALICE_CC=FILE:$WORK/alice_ccache
-krb5_env_kinit "$ALICE_CC" || { echo "FAIL: kinit alice"; exit 1; }
 
 run_peer_server() {
-    rm -f "$WORK/ready.$1"
-    start_bg "$WORK/peer_server.$1.log" $PEER server --mech krb5 --ready-file "$WORK/ready.$1"
-    wait_file "$WORK/ready.$1" || return 1
-    port=$(cat "$WORK/ready.$1")
+    start_ready "$1" "$WORK/peer_server.$1.log" $PEER server --mech krb5 \
+        --ready-file "$WORK/ready.$1"
 }
 
 # run_our_server TAG [ARGS...]
 run_our_server() {
     local tag=$1; shift
-    rm -f "$WORK/ready.$tag"
-    start_bg "$WORK/our_server.$tag.log" "$SSPI" server --package Kerberos --port 0 \
+    start_ready "$tag" "$WORK/our_server.$tag.log" "$SSPI" server --package Kerberos --port 0 \
         --ready-file "$WORK/ready.$tag" --once "$@"
-    our_server_pid=$last_pid
-    wait_file "$WORK/ready.$tag" || return 1
-    port=$(cat "$WORK/ready.$tag")
+    our_server_pid=$service_pid
 }
 
 # 1. our client (alice's ccache) -> MIT acceptor, host/localhost

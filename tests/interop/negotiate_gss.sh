@@ -24,22 +24,16 @@ export KRB5_CONFIG=/dev/null KRB5CCNAME="FILE:$WORK/no_ccache"
 
 # run_peer_server TAG: start the MIT SPNEGO acceptor, sets $port.
 run_peer_server() {
-    rm -f "$WORK/ready.$1"
     mkdir -p "$WORK/dump.peer_server.$1"
-    start_bg "$WORK/peer_server.$1.log" $PEER server --mech spnego --ready-file "$WORK/ready.$1" \
-        --dump "$WORK/dump.peer_server.$1"
-    wait_file "$WORK/ready.$1" || return 1
-    port=$(cat "$WORK/ready.$1")
+    start_ready "$1" "$WORK/peer_server.$1.log" $PEER server --mech spnego \
+        --ready-file "$WORK/ready.$1" --dump "$WORK/dump.peer_server.$1"
 }
 
 # run_our_server TAG: start `sspi server --package Negotiate` (one connection).
 run_our_server() {
-    rm -f "$WORK/ready.$1"
-    start_bg "$WORK/our_server.$1.log" "$SSPI" server --package Negotiate --port 0 \
+    start_ready "$1" "$WORK/our_server.$1.log" "$SSPI" server --package Negotiate --port 0 \
         --ready-file "$WORK/ready.$1" --user-file "$WORK/users" --once -v
-    our_server_pid=$last_pid
-    wait_file "$WORK/ready.$1" || return 1
-    port=$(cat "$WORK/ready.$1")
+    our_server_pid=$service_pid
 }
 
 # first_byte FILE: the first byte of a dumped frame, in hex.
@@ -51,14 +45,11 @@ MIC_HEX=a312041001000000
 
 # 1. our client -> MIT SPNEGO server
 run_peer_server ok
-SSPI_PASSWORD='Secret1!' "$SSPI" client --package Negotiate --port "$port" -u 'TESTDOM\alice' \
-    --password-env SSPI_PASSWORD --target host/localhost >"$WORK/our_client.ok.log" 2>&1
-rc=$?
-sleep 0.3
+our_client "$WORK/our_client.ok.log" 'Secret1!' --package Negotiate -u 'TESTDOM\alice' \
+    --target host/localhost
 check "our client authenticates to MIT SPNEGO/gss-ntlmssp" [ $rc = 0 ]
 check "MIT saw TESTDOM\\alice" contains "$WORK/peer_server.ok.log" 'AUTHENTICATED TESTDOM\\alice'
-check "sealed+signed both ways (peer)" contains "$WORK/peer_server.ok.log" 'MESSAGES OK'
-check "sealed+signed both ways (ours)" contains "$WORK/our_client.ok.log" 'MESSAGES OK'
+check_messages peer "$WORK/peer_server.ok.log" ours "$WORK/our_client.ok.log"
 check "our client reports package NTLM" contains "$WORK/our_client.ok.log" 'PACKAGE NTLM'
 # The handshake frames (peer's numbering: 01 recv, 02 sent, 03 recv, 04 sent):
 # ours are SPNEGO, never bare NTLMSSP; our AUTHENTICATE carries a
@@ -73,10 +64,8 @@ check "MIT's final token carries a mechListMIC" has_hex "$d/04_sent.bin" "$MIC_H
 
 # 2. our client, wrong password -> refused by MIT
 run_peer_server bad
-SSPI_PASSWORD='wrong' "$SSPI" client --package Negotiate --port "$port" -u 'TESTDOM\alice' \
-    --password-env SSPI_PASSWORD --target host/localhost >"$WORK/our_client.bad.log" 2>&1
-rc=$?
-sleep 0.3
+our_client "$WORK/our_client.bad.log" wrong --package Negotiate -u 'TESTDOM\alice' \
+    --target host/localhost
 check "wrong password: our client fails" [ $rc != 0 ]
 check "wrong password: MIT refused" contains "$WORK/peer_server.bad.log" 'AUTH FAILED'
 check "wrong password: our client got SEC_E_LOGON_DENIED" \
@@ -84,26 +73,17 @@ check "wrong password: our client got SEC_E_LOGON_DENIED" \
 
 # 3. MIT SPNEGO client -> our server
 run_our_server ok
-PEER_PASSWORD='Secret1!' $PEER client --mech spnego --port "$port" --user 'TESTDOM\alice' \
-    >"$WORK/peer_client.ok.log" 2>&1
-rc=$?
-wait "$our_server_pid"; src=$?
+peer_client "$WORK/peer_client.ok.log" 'Secret1!' --mech spnego --user 'TESTDOM\alice'
 check "MIT SPNEGO/gss-ntlmssp authenticates to our server" [ $rc = 0 ]
 check "our server exits 0" [ $src = 0 ]
 check "our server saw TESTDOM\\alice" contains "$WORK/our_server.ok.log" 'AUTHENTICATED TESTDOM\\alice'
-check "sealed+signed both ways (our server)" contains "$WORK/our_server.ok.log" 'MESSAGES OK'
-check "sealed+signed both ways (peer client)" contains "$WORK/peer_client.ok.log" 'MESSAGES OK'
+check_messages "our server" "$WORK/our_server.ok.log" "peer client" "$WORK/peer_client.ok.log"
 check "our server reports package NTLM" contains "$WORK/our_server.ok.log" 'PACKAGE NTLM'
 [ $rc = 0 ] || show_logs "$WORK/peer_client.ok.log" "$WORK/our_server.ok.log"
 
 # 4. MIT SPNEGO client, wrong password -> our server refuses
 run_our_server bad
-PEER_PASSWORD='nope' $PEER client --mech spnego --port "$port" --user 'TESTDOM\alice' \
-    >"$WORK/peer_client.bad.log" 2>&1
-rc=$?
-wait "$our_server_pid"; src=$?
-check "wrong password: peer client fails" [ $rc != 0 ]
-check "wrong password: our server fails" [ $src != 0 ]
-check "wrong password: SEC_E_LOGON_DENIED" contains "$WORK/our_server.bad.log" 'SEC_E_LOGON_DENIED'
+peer_client "$WORK/peer_client.bad.log" nope --mech spnego --user 'TESTDOM\alice'
+check_server_refused bad
 
 interop_finish

@@ -25,12 +25,8 @@ krb5_env_need
 if ! "$SSPI" packages 2>/dev/null | grep -qx 'Negotiate'; then
     echo "SKIP: this build has no Negotiate package"; exit 77
 fi
-trap 'krb5_env_stop; interop_cleanup' EXIT
-krb5_env_start "$WORK" || { echo "FAIL: cannot start the KDC"; exit 1; }
+krb5_interop_start
 PEER="$PY $SRC/tests/interop/gss_peer.py"
-R=$KRB5_REALM
-ALICE_CC=FILE:$WORK/alice_ccache
-krb5_env_kinit "$ALICE_CC" || { echo "FAIL: kinit alice"; exit 1; }
 printf 'TESTDOM:alice:Secret1!\n' >"$WORK/users"
 export NTLM_USER_FILE=$WORK/users
 have_ntlmssp=0
@@ -52,24 +48,18 @@ ACC_MIC=040405ffffffffff
 INI_MIC=040404ffffffffff
 
 run_peer_server() {
-    rm -f "$WORK/ready.$1"
     mkdir -p "$WORK/dump.peer_server.$1"
-    start_bg "$WORK/peer_server.$1.log" $PEER server --mech spnego --ready-file "$WORK/ready.$1" \
-        --dump "$WORK/dump.peer_server.$1"
-    wait_file "$WORK/ready.$1" || return 1
-    port=$(cat "$WORK/ready.$1")
+    start_ready "$1" "$WORK/peer_server.$1.log" $PEER server --mech spnego \
+        --ready-file "$WORK/ready.$1" --dump "$WORK/dump.peer_server.$1"
 }
 
 # run_our_server TAG [ARGS...] (default: Kerberos keytab and NTLM accounts)
 run_our_server() {
     local tag=$1; shift
     [ $# -gt 0 ] || set -- --user-file "$WORK/users"
-    rm -f "$WORK/ready.$tag"
-    start_bg "$WORK/our_server.$tag.log" "$SSPI" server --package Negotiate --port 0 \
+    start_ready "$tag" "$WORK/our_server.$tag.log" "$SSPI" server --package Negotiate --port 0 \
         --ready-file "$WORK/ready.$tag" --keytab "FILE:$KRB5_SERVER_KEYTAB" --once "$@"
-    our_server_pid=$last_pid
-    wait_file "$WORK/ready.$tag" || return 1
-    port=$(cat "$WORK/ready.$tag")
+    our_server_pid=$service_pid
 }
 
 # 1. our client -> MIT SPNEGO acceptor

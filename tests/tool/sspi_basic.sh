@@ -9,30 +9,9 @@ set -uo pipefail
 
 build=${1:?build dir}
 src=${2:?source dir}
-sspi=$build/sspi
 cc=${CC:-cc}
-
-[ -x "$sspi" ] || { echo "FAIL: $sspi not built"; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sspi-tool.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-bad() {
-    echo "FAIL: $*"
-    fail=1
-}
-# run NAME EXPECTED_STATUS ARGS...: output in $tmp/NAME.out / .err
-run() {
-    local name=$1 want=$2
-    shift 2
-    "$sspi" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        bad "sspi $* exited $got, expected $want"
-        sed 's/^/  stdout: /' "$tmp/$name.out"
-        sed 's/^/  stderr: /' "$tmp/$name.err"
-    fi
-}
+source "$(dirname "$0")/lib.sh"
+tool_init "$build" sspi-tool
 
 # The version the public header announces (compiled, so that however the
 # header builds the string, this is what applications see).

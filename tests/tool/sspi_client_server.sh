@@ -25,11 +25,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+source "$(dirname "$0")/lib.sh" # bad
 fail=0
-bad() {
-    echo "FAIL: $*"
-    fail=1
-}
 has() { grep -qF -- "$2" "$1" || bad "$1 lacks '$2': $(cat "$1")"; }
 
 printf '# test accounts\nTESTDOM:alice:Secret1!\nOTHER:bob:pw:with:colons\n' >"$tmp/users"

@@ -17,31 +17,12 @@ set -uo pipefail
 
 build=${1:?build dir}
 src=${2:?source dir}
-sspi=$build/sspi
 ntlm=$src/tests/data/gssntlmssp
 spnego=$src/tests/data/spnego
-
-[ -x "$sspi" ] || { echo "FAIL: $sspi not built"; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sspi-decode.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-bad() {
-    echo "FAIL: $*"
-    fail=1
-}
-# run NAME EXPECTED_STATUS ARGS...: output in $tmp/NAME.out / .err
-run() {
-    local name=$1 want=$2
-    shift 2
-    "$sspi" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        bad "sspi $* exited $got, expected $want"
-        sed 's/^/  stdout: /' "$tmp/$name.out" | head -40
-        sed 's/^/  stderr: /' "$tmp/$name.err" | head -10
-    fi
-}
+source "$(dirname "$0")/lib.sh"
+tool_init "$build" sspi-decode
+RUN_SHOW_OUT=40
+RUN_SHOW_ERR=10
 # has NAME TEXT...: each TEXT is a fixed string of $tmp/NAME.out
 has() {
     local name=$1

@@ -7,17 +7,9 @@
 set -uo pipefail
 
 build=${1:?build dir}
-sspi=$build/sspi
-[ -x "$sspi" ] || { echo "FAIL: $sspi not built"; exit 1; }
+source "$(dirname "$0")/lib.sh"
+tool_init "$build" sspi-demo-test
 "$sspi" --version >/dev/null 2>&1 || { echo "FAIL: $sspi does not run: $("$sspi" --version 2>&1)"; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sspi-demo-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-bad() {
-    echo "FAIL: $*"
-    fail=1
-}
 
 # The demo makes its temporary directory under $TMPDIR: point it at ours
 # to check that it cleans up.

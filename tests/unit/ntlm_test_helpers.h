@@ -19,6 +19,7 @@
 
 #include "packages/ntlm/ntlm_context.h"
 #include "packages/ntlm/ntlm_wire.h"
+#include "sspi_test_helpers.h"
 #include "testlib.h"
 
 #define PKG ((SEC_CHAR *)"NTLM")
@@ -30,27 +31,10 @@ static const char *const k_accounts =
     "DOM:hashed:$NT$a4f49c406510bdcab6824ee7c30fd852\n"; /* NTOWFv1("Password") */
 
 static inline char *th_write_file(const char *content) {
-    char *path = strdup("/tmp/test_ntlm_usersXXXXXX");
-    if (!path) return NULL;
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        free(path);
-        return NULL;
-    }
-    size_t n = strlen(content);
-    if (write(fd, content, n) != (ssize_t)n) {
-        close(fd);
-        free(path);
-        return NULL;
-    }
-    close(fd);
-    return path;
+    return test_temp_file("/tmp/test_ntlm_usersXXXXXX", content);
 }
 
-static inline void th_drop_file(char *path) {
-    if (path) unlink(path);
-    free(path);
-}
+static inline void th_drop_file(char *path) { test_drop_file(path); }
 
 static inline SECURITY_STATUS th_set_ulong(CredHandle *c, ULONG attr, ULONG v) {
     return SetCredentialsAttributesA(c, attr, &v, sizeof v);
@@ -60,14 +44,7 @@ static inline SECURITY_STATUS th_client_creds(const char *user, const char *doma
                                               const char *password, ULONG flags, ULONG level,
                                               CredHandle *out) {
     SEC_WINNT_AUTH_IDENTITY_A id;
-    memset(&id, 0, sizeof id);
-    id.User = (UCHAR *)user;
-    id.UserLength = user ? (ULONG)strlen(user) : 0;
-    id.Domain = (UCHAR *)domain;
-    id.DomainLength = domain ? (ULONG)strlen(domain) : 0;
-    id.Password = (UCHAR *)password;
-    id.PasswordLength = password ? (ULONG)strlen(password) : 0;
-    id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI | flags;
+    th_identity_a(&id, user, domain, password, flags);
     TimeStamp exp;
     SECURITY_STATUS s = AcquireCredentialsHandleA(NULL, PKG, SECPKG_CRED_OUTBOUND, NULL, &id,
                                                   NULL, NULL, out, &exp);
@@ -88,15 +65,6 @@ static inline SECURITY_STATUS th_server_creds(const char *file, ULONG level, Cre
     if (s == SEC_E_OK) s = th_set_ulong(out, SECPKG_CRED_ATTR_LIBSSPI_LM_COMPAT_LEVEL, level);
     if (s != SEC_E_OK) FreeCredentialsHandle(out);
     return s;
-}
-
-static inline void th_desc1(SecBufferDesc *d, SecBuffer *b, void *p, ULONG len) {
-    b[0].BufferType = SECBUFFER_TOKEN;
-    b[0].pvBuffer = p;
-    b[0].cbBuffer = len;
-    d->ulVersion = SECBUFFER_VERSION;
-    d->cBuffers = 1;
-    d->pBuffers = b;
 }
 
 static inline ULONG th_isc_req(void) {
@@ -206,13 +174,8 @@ static inline SECURITY_STATUS th_roundtrip(CtxtHandle *from, CtxtHandle *to, ULO
     char msg[] = "hello, NTLM";
     uint8_t sig[16];
     SecBuffer b[2];
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
-    b[0].BufferType = SECBUFFER_DATA;
-    b[0].pvBuffer = msg;
-    b[0].cbBuffer = sizeof msg;
-    b[1].BufferType = SECBUFFER_TOKEN;
-    b[1].pvBuffer = sig;
-    b[1].cbBuffer = sizeof sig;
+    SecBufferDesc d;
+    th_data_token(&d, b, msg, sizeof msg, sig, sizeof sig);
     SECURITY_STATUS s = MakeSignature(from, 0, &d, seq);
     if (s != SEC_E_OK) return s;
     ULONG qop = 0;

@@ -3,11 +3,14 @@
  * (MD4), RFC 1321 (MD5), FIPS 180 (SHA), RFC 2202 / RFC 4231 (HMAC),
  * RFC 6229 (RC4), FIPS 81 (DES), MS-NLMP 4.2.2.1.1 (LM hash), FIPS 197
  * (AES), RFC 3602 (AES-CBC), RFC 3962 (AES-CTS, PBKDF2), RFC 6070 and
- * RFC 7914 (PBKDF2), and the CRC-32 check value.
+ * RFC 7914 (PBKDF2), and the CRC-32 check value. Every primitive is
+ * OpenSSL's (crypto_openssl.c); RC4 re-keying and key stream skipping (the
+ * NTLM export position) are checked against RFC 6229 too.
  */
 #include "crypto/crypto.h"
 #include "testlib.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +55,8 @@ static int nolegacy_child(void) {
     if (crypto_md4("abc", 3, out).code != SR_CRYPTO_SYSTEM_INVALID) return 13;
     crypto_rc4 *rc4 = NULL;
     if (crypto_rc4_new("key", 3, &rc4).code != SR_CRYPTO_SYSTEM_INVALID || rc4 != NULL) return 14;
+    /* RC4 is OpenSSL's (legacy provider) everywhere, one-shot included. */
+    if (crypto_rc4_oneshot("key", 3, out, out, 8).code != SR_CRYPTO_SYSTEM_INVALID) return 20;
     static const uint8_t k7[7], blk[8];
     if (crypto_des7_encrypt_block(k7, blk, out).code != SR_CRYPTO_SYSTEM_INVALID) return 15;
     /* Non-legacy algorithms keep working. */
@@ -359,9 +364,11 @@ static void test_rc4_rfc6229(void) {
             step++;
         }
         CHECK_BYTES(ks2, ks, N);
+        CHECK_EQ_INT(crypto_rc4_offset(rc), N);
         crypto_rc4_free(rc);
     }
     crypto_rc4_free(NULL);
+    CHECK_EQ_INT(crypto_rc4_offset(NULL), 0);
     /* Decryption is encryption. */
     uint8_t key[16] = {1, 2, 3}, msg[64], ct[64], pt[64];
     for (size_t i = 0; i < sizeof msg; i++) msg[i] = (uint8_t)i;
@@ -371,6 +378,85 @@ static void test_rc4_rfc6229(void) {
     crypto_rc4 *rc = NULL;
     CHECK_SR(crypto_rc4_new(key, 0, &rc), SR_INVALID_PARAMETER);
     CHECK(rc == NULL);
+}
+
+/* Re-keying a handle in place (also to another key length) and skipping
+ * key stream (the export "key + offset" position) reach the RFC 6229
+ * values; one-shot calls in between do not disturb a stream. */
+static void test_rc4_rekey_skip(void) {
+    crypto_rc4 *rc = NULL;
+    uint8_t key[32], e[16], got[16];
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof k_rc4 / sizeof k_rc4[0]; i++) {
+            size_t kl = hx(k_rc4[i].key, key, sizeof key);
+            if (rc == NULL) CHECK_OK(crypto_rc4_new(key, kl, &rc));
+            else CHECK_OK(crypto_rc4_rekey(rc, key, kl));
+            REQUIRE(rc != NULL);
+            CHECK_EQ_INT(crypto_rc4_offset(rc), 0);
+            uint64_t pos = 0;
+            for (size_t j = 0; j < 6; j++) {
+                size_t off = k_rc4[i].at[j].off;
+                CHECK_OK(crypto_rc4_skip(rc, off - pos));
+                CHECK_OK(crypto_rc4_skip(rc, 0));
+                uint8_t other[16] = {0};
+                CHECK_OK(crypto_rc4_oneshot("x", 1, other, other, sizeof other));
+                memset(got, 0, sizeof got);
+                CHECK_OK(crypto_rc4_update(rc, got, got, sizeof got));
+                hx(k_rc4[i].at[j].ks, e, sizeof e);
+                CHECK_BYTES(got, e, 16);
+                pos = off + 16;
+                CHECK_EQ_INT(crypto_rc4_offset(rc), pos);
+            }
+        }
+    }
+    /* Skipping more than the internal chunk size. */
+    size_t kl = hx(k_rc4[1].key, key, sizeof key);
+    CHECK_OK(crypto_rc4_rekey(rc, key, kl));
+    CHECK_OK(crypto_rc4_skip(rc, 4096));
+    memset(got, 0, sizeof got);
+    CHECK_OK(crypto_rc4_update(rc, got, got, sizeof got));
+    hx(k_rc4[1].at[5].ks, e, sizeof e);
+    CHECK_BYTES(got, e, 16);
+    CHECK_SR(crypto_rc4_rekey(rc, key, 0), SR_INVALID_PARAMETER);
+    CHECK_SR(crypto_rc4_rekey(rc, key, 257), SR_INVALID_PARAMETER);
+    CHECK_SR(crypto_rc4_rekey(NULL, key, kl), SR_INVALID_PARAMETER);
+    crypto_rc4_free(rc);
+}
+
+/* The one-shot functions use per-thread OpenSSL contexts: several threads
+ * at once get the right answers (and ASan/LSan see them freed at exit). */
+static void *oneshot_thread(void *arg) {
+    (void)arg;
+    static const char *const md5_abc = "900150983cd24fb0d6963f7d28e17f72";
+    static const char *const hmac_jefe = "750c783e6ab0b503eaa86e310a5db738";
+    uint8_t e1[16], e2[16], out[16], ks[16], e3[16];
+    hx(md5_abc, e1, sizeof e1);
+    hx(hmac_jefe, e2, sizeof e2);
+    hx("9ac7cc9a609d1ef7b2932899cde41b97", e3, sizeof e3);
+    uint8_t key[16];
+    hx(k_rc4[1].key, key, sizeof key);
+    for (int i = 0; i < 200; i++) {
+        if (!sr_is_ok(crypto_md5("abc", 3, out)) || memcmp(out, e1, 16) != 0) return (void *)1;
+        if (!sr_is_ok(crypto_hmac_md5("Jefe", 4, "what do ya want for nothing?", 28, out)) ||
+            memcmp(out, e2, 16) != 0)
+            return (void *)2;
+        memset(ks, 0, sizeof ks);
+        if (!sr_is_ok(crypto_rc4_oneshot(key, sizeof key, ks, ks, sizeof ks)) ||
+            memcmp(ks, e3, 16) != 0)
+            return (void *)3;
+    }
+    return NULL;
+}
+
+static void test_oneshot_threads(void) {
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) REQUIRE(pthread_create(&t[i], NULL, oneshot_thread, NULL) == 0);
+    for (int i = 0; i < 4; i++) {
+        void *rv = (void *)1;
+        CHECK(pthread_join(t[i], &rv) == 0);
+        CHECK(rv == NULL);
+    }
+    CHECK(oneshot_thread(NULL) == NULL);
 }
 
 /* ---- DES ---- */
@@ -649,6 +735,8 @@ int main(void) {
     TEST_RUN(test_hmac_rfc2202_rfc4231);
     TEST_RUN(test_hmac_ctx_reuse);
     TEST_RUN(test_rc4_rfc6229);
+    TEST_RUN(test_rc4_rekey_skip);
+    TEST_RUN(test_oneshot_threads);
     TEST_RUN(test_des_fips81);
     TEST_RUN(test_lm_hash_msnlmp);
     TEST_RUN(test_aes_fips197);

@@ -267,11 +267,20 @@ static void test_subkey_flag(void) {
     wire_writer out;
     REQUIRE(sr_is_ok(wire_writer_init_alloc(&out, 0)));
     CHECK_SR(krb_gss_unwrap(&acc_sub, w.data, w.len, &out, NULL, &seq), SR_INVALID_TOKEN);
-    /* mixing rc4 and CFX keys is refused */
+    /* the acceptor subkey decides the token family (MIT acceptors answer an
+     * rc4-hmac initiator subkey with an AES acceptor subkey) */
     krb_key rk;
     CHECK_OK(krb_key_random(&rk, 23));
-    krb_gss_ctx bad;
-    CHECK_SR(krb_gss_ctx_init(&bad, true, &k, &rk), SR_INVALID_PARAMETER);
+    krb_gss_ctx mixed;
+    CHECK_OK(krb_gss_ctx_init(&mixed, true, &k, &rk));
+    CHECK(!mixed.cfx);
+    krb_gss_ctx_free(&mixed);
+    CHECK_OK(krb_gss_ctx_init(&mixed, true, &rk, &k));
+    CHECK(mixed.cfx && mixed.have_acceptor_subkey);
+    krb_gss_ctx_free(&mixed);
+    krb_key bad_key = k;
+    bad_key.len = 5;
+    CHECK_SR(krb_gss_ctx_init(&mixed, true, &k, &bad_key), SR_INVALID_PARAMETER);
     wire_writer_free(&w);
     wire_writer_free(&out);
     krb_gss_ctx_free(&ini_nosub);
@@ -463,7 +472,7 @@ static int check_token_line(krb_gss_ctx *ini, krb_gss_ctx *acc, char *line) {
     /* "-": not known to the recorder (rc4 encrypts SND_SEQ) */
     bool any_seq = strcmp(seqs, "-") == 0;
     unsigned long long seq = any_seq ? 0 : strtoull(seqs, NULL, 10);
-    size_t pl, tl;
+    size_t pl = 0, tl = 0;
     uint8_t *pt = hex_alloc(pth, &pl), *tk = hex_alloc(tkh, &tl);
     int ok = 0;
     if (pt && tk) {

@@ -18,6 +18,7 @@
 #include "packages/negotiate/negotiate_context.h"
 #include "packages/negotiate/spnego_wire.h"
 #include "packages/ntlm/ntlm_context.h"
+#include "sspi_test_helpers.h"
 #include "testlib.h"
 #include "wire/cursor.h"
 
@@ -33,20 +34,7 @@ const sspi_package *const test_ntlm_pkg_ref = &sspi_ntlm_package;
 static char *users_file;
 
 static char *write_file(const char *content) {
-    char *path = strdup("/tmp/test_nego_usersXXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        free(path);
-        return NULL;
-    }
-    size_t n = strlen(content);
-    if (write(fd, content, n) != (ssize_t)n) {
-        close(fd);
-        free(path);
-        return NULL;
-    }
-    close(fd);
-    return path;
+    return test_temp_file("/tmp/test_nego_usersXXXXXX", content);
 }
 
 static SECURITY_STATUS client_creds_ex(const char *pkg, const char *password,
@@ -106,36 +94,12 @@ typedef struct hs {
     tok srv_last;      /* the server's last output (e.g. a reject) */
 } hs;
 
-static void desc1(SecBufferDesc *d, SecBuffer *b, void *p, ULONG len) {
-    b->BufferType = SECBUFFER_TOKEN;
-    b->pvBuffer = p;
-    b->cbBuffer = len;
-    d->ulVersion = SECBUFFER_VERSION;
-    d->cBuffers = 1;
-    d->pBuffers = b;
-}
-
 /* Channel bindings added to every input (client / server), or NULL. */
-typedef struct cbt_buf {
-    uint8_t bytes[sizeof(SEC_CHANNEL_BINDINGS) + 64];
-    ULONG len;
-} cbt_buf;
 static const cbt_buf *cli_cbt, *srv_cbt;
-
-static void make_cbt(cbt_buf *b, const char *app) {
-    memset(b, 0, sizeof *b);
-    SEC_CHANNEL_BINDINGS h;
-    memset(&h, 0, sizeof h);
-    h.cbApplicationDataLength = (ULONG)strlen(app);
-    h.dwApplicationDataOffset = sizeof h;
-    memcpy(b->bytes, &h, sizeof h);
-    memcpy(b->bytes + sizeof h, app, strlen(app));
-    b->len = (ULONG)(sizeof h + strlen(app));
-}
 
 /* Input descriptor: token, plus bindings when set (b has room for 2). */
 static void desc_in(SecBufferDesc *d, SecBuffer *b, void *p, ULONG len, const cbt_buf *cb) {
-    desc1(d, b, p, len);
+    th_desc1(d, b, p, len);
     if (!cb) return;
     b[1].BufferType = SECBUFFER_CHANNEL_BINDINGS;
     b[1].pvBuffer = (void *)cb->bytes;
@@ -152,7 +116,7 @@ static SECURITY_STATUS isc(CredHandle *cc, hs *h, const tok *in, tok *out) {
     SecBuffer ib[2], ob;
     SecBufferDesc id, od;
     TimeStamp exp;
-    desc1(&od, &ob, out->b, sizeof out->b);
+    th_desc1(&od, &ob, out->b, sizeof out->b);
     if (in) desc_in(&id, ib, (void *)in->b, in->n, cli_cbt);
     SECURITY_STATUS s = InitializeSecurityContextA(
         h->have_cctx ? NULL : cc, h->have_cctx ? &h->cctx : NULL, TARGET, ISC_REQ, 0,
@@ -167,7 +131,7 @@ static SECURITY_STATUS asc(CredHandle *sc, hs *h, const tok *in, tok *out) {
     SecBuffer ib[2], ob;
     SecBufferDesc id, od;
     TimeStamp exp;
-    desc1(&od, &ob, out->b, sizeof out->b);
+    th_desc1(&od, &ob, out->b, sizeof out->b);
     desc_in(&id, ib, (void *)in->b, in->n, srv_cbt);
     SECURITY_STATUS s =
         AcceptSecurityContext(sc, h->have_sctx ? &h->sctx : NULL, in->n ? &id : NULL, ASC_REQ,

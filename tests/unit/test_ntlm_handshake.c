@@ -16,6 +16,7 @@
 
 #include "packages/ntlm/ntlm_context.h"
 #include "packages/ntlm/ntlm_crypto.h"
+#include "sspi_test_helpers.h"
 #include "testlib.h"
 
 /* Pull the package out of the static library (the registry refers to it
@@ -29,38 +30,15 @@ const sspi_package *const test_ntlm_pkg_ref = &sspi_ntlm_package;
 /* ---- helpers ------------------------------------------------------------ */
 
 static char *write_file(const char *content) {
-    char *path = strdup("/tmp/test_ntlm_usersXXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        free(path);
-        return NULL;
-    }
-    size_t n = strlen(content);
-    if (write(fd, content, n) != (ssize_t)n) {
-        close(fd);
-        free(path);
-        return NULL;
-    }
-    close(fd);
-    return path;
+    return test_temp_file("/tmp/test_ntlm_usersXXXXXX", content);
 }
 
-static void drop_file(char *path) {
-    if (path) unlink(path);
-    free(path);
-}
+static void drop_file(char *path) { test_drop_file(path); }
 
 static SECURITY_STATUS client_creds_flags(const char *user, const char *domain,
                                           const char *password, ULONG flags, CredHandle *out) {
     SEC_WINNT_AUTH_IDENTITY_A id;
-    memset(&id, 0, sizeof id);
-    id.User = (UCHAR *)user;
-    id.UserLength = user ? (ULONG)strlen(user) : 0;
-    id.Domain = (UCHAR *)domain;
-    id.DomainLength = domain ? (ULONG)strlen(domain) : 0;
-    id.Password = (UCHAR *)password;
-    id.PasswordLength = password ? (ULONG)strlen(password) : 0;
-    id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI | flags;
+    th_identity_a(&id, user, domain, password, flags);
     TimeStamp exp;
     return AcquireCredentialsHandleA(NULL, PKG, SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL, out,
                                      &exp);
@@ -84,23 +62,6 @@ static SECURITY_STATUS server_creds(const char *file, CredHandle *out) {
                                      (ULONG)strlen(file) + 1);
 }
 
-/* A SEC_CHANNEL_BINDINGS buffer with application data only (TLS style). */
-typedef struct cbt_buf {
-    uint8_t bytes[sizeof(SEC_CHANNEL_BINDINGS) + 64];
-    ULONG len;
-} cbt_buf;
-
-static void make_cbt(cbt_buf *b, const char *app) {
-    memset(b, 0, sizeof *b);
-    SEC_CHANNEL_BINDINGS h;
-    memset(&h, 0, sizeof h);
-    h.cbApplicationDataLength = (ULONG)strlen(app);
-    h.dwApplicationDataOffset = sizeof h;
-    memcpy(b->bytes, &h, sizeof h);
-    memcpy(b->bytes + sizeof h, app, strlen(app));
-    b->len = (ULONG)(sizeof h + strlen(app));
-}
-
 typedef struct hs_opts {
     ULONG isc_req, asc_req;
     const char *target;
@@ -120,15 +81,6 @@ typedef struct hs {
 static ULONG default_req(void) {
     return ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |
            ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONNECTION;
-}
-
-static void desc1(SecBufferDesc *d, SecBuffer *b, void *p, ULONG len) {
-    b[0].BufferType = SECBUFFER_TOKEN;
-    b[0].pvBuffer = p;
-    b[0].cbBuffer = len;
-    d->ulVersion = SECBUFFER_VERSION;
-    d->cBuffers = 1;
-    d->pBuffers = b;
 }
 
 static void add_cbt(SecBufferDesc *d, SecBuffer *b, const cbt_buf *cb) {
@@ -152,31 +104,31 @@ static void handshake(CredHandle *cc, CredHandle *sc, const hs_opts *o, hs *h) {
     SecBufferDesc od, id;
     TimeStamp exp;
 
-    desc1(&od, ob, t1, sizeof t1);
+    th_desc1(&od, ob, t1, sizeof t1);
     h->cli1 = InitializeSecurityContextA(cc, NULL, target, ireq, 0, SECURITY_NATIVE_DREP, NULL, 0,
                                          &h->cctx, &od, &h->cattr, &exp);
     if (h->cli1 != SEC_I_CONTINUE_NEEDED) return;
     h->have_cctx = true;
 
-    desc1(&id, ib, t1, ob[0].cbBuffer);
-    desc1(&od, ob, t2, sizeof t2);
+    th_desc1(&id, ib, t1, ob[0].cbBuffer);
+    th_desc1(&od, ob, t2, sizeof t2);
     h->srv1 = AcceptSecurityContext(sc, NULL, &id, areq, SECURITY_NATIVE_DREP, &h->sctx, &od,
                                     &h->sattr, &exp);
     if (h->srv1 != SEC_I_CONTINUE_NEEDED) return;
     h->have_sctx = true;
 
-    desc1(&id, ib, t2, ob[0].cbBuffer);
+    th_desc1(&id, ib, t2, ob[0].cbBuffer);
     add_cbt(&id, ib, o ? o->cli_cb : NULL);
-    desc1(&od, ob, h->auth, sizeof h->auth);
+    th_desc1(&od, ob, h->auth, sizeof h->auth);
     h->cli2 = InitializeSecurityContextA(cc, &h->cctx, target, ireq, 0, SECURITY_NATIVE_DREP, &id,
                                          0, &h->cctx, &od, &h->cattr, &exp);
     if (h->cli2 != SEC_E_OK) return;
     h->auth_len = ob[0].cbBuffer;
     if (o && o->tamper) o->tamper(h->auth, h->auth_len);
 
-    desc1(&id, ib, h->auth, h->auth_len);
+    th_desc1(&id, ib, h->auth, h->auth_len);
     add_cbt(&id, ib, o ? o->srv_cb : NULL);
-    desc1(&od, ob, t1, sizeof t1);
+    th_desc1(&od, ob, t1, sizeof t1);
     h->srv2 = AcceptSecurityContext(sc, &h->sctx, &id, areq, SECURITY_NATIVE_DREP, &h->sctx, &od,
                                     &h->sattr, &exp);
 }
@@ -185,6 +137,13 @@ static void hs_free(hs *h) {
     if (h->have_cctx) (void)DeleteSecurityContext(&h->cctx);
     if (h->have_sctx) (void)DeleteSecurityContext(&h->sctx);
     h->have_cctx = h->have_sctx = false;
+}
+
+/* The end of a test handshake: contexts and both credentials. */
+static void hs_done(hs *h, CredHandle *cc, CredHandle *sc) {
+    hs_free(h);
+    FreeCredentialsHandle(cc);
+    FreeCredentialsHandle(sc);
 }
 
 /* One full handshake with the given client identity against a server using
@@ -222,13 +181,8 @@ static void sign_and_seal(CtxtHandle *from, CtxtHandle *to) {
     char msg[] = "hello, NTLM";
     uint8_t sig[16];
     SecBuffer b[2];
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
-    b[0].BufferType = SECBUFFER_DATA;
-    b[0].pvBuffer = msg;
-    b[0].cbBuffer = sizeof msg;
-    b[1].BufferType = SECBUFFER_TOKEN;
-    b[1].pvBuffer = sig;
-    b[1].cbBuffer = sizeof sig;
+    SecBufferDesc d;
+    th_data_token(&d, b, msg, sizeof msg, sig, sizeof sig);
     CHECK_EQ_INT(MakeSignature(from, 0, &d, 0), SEC_E_OK);
     ULONG qop = 0;
     CHECK_EQ_INT(VerifySignature(to, &d, 0, &qop), SEC_E_OK);
@@ -333,9 +287,7 @@ static void test_pass_the_hash(void) {
     hs r;
     handshake(&cc, &sc, NULL, &r);
     CHECK_EQ_INT(r.srv2, SEC_E_OK);
-    hs_free(&r);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    hs_done(&r, &cc, &sc);
     /* Server side hash entry ($NT$). */
     CHECK_EQ_INT(run_simple(file, "hashed", "DOM", "Password"), SEC_E_OK);
     CHECK_EQ_INT(run_simple(file, "hashed", "DOM", "password"), SEC_E_LOGON_DENIED);
@@ -362,9 +314,7 @@ static void test_empty_password(void) {
     hs r;
     handshake(&cc, &sc, NULL, &r);
     CHECK_EQ_INT(r.srv2, SEC_E_OK);
-    hs_free(&r);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    hs_done(&r, &cc, &sc);
     drop_file(file);
 }
 
@@ -390,9 +340,7 @@ static void test_anonymous(void) {
         CHECK(strcmp(n.sUserName, "NT AUTHORITY\\ANONYMOUS LOGON") == 0);
         FreeContextBuffer(n.sUserName);
     }
-    hs_free(&r);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    hs_done(&r, &cc, &sc);
     drop_file(file);
 }
 
@@ -406,9 +354,7 @@ static SECURITY_STATUS run_levels(const char *file, ULONG client_level, ULONG se
     handshake(&cc, &sc, NULL, &r);
     SECURITY_STATUS s = r.cli2 != SEC_E_OK ? r.cli2 : r.srv2;
     if (s == SEC_E_OK) sign_and_seal(&r.cctx, &r.sctx);
-    hs_free(&r);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    hs_done(&r, &cc, &sc);
     return s;
 }
 
@@ -441,9 +387,7 @@ static SECURITY_STATUS run_cbt(const char *file, const cbt_buf *cli, const cbt_b
     hs r;
     handshake(&cc, &sc, &o, &r);
     SECURITY_STATUS s = r.cli2 != SEC_E_OK ? r.cli2 : r.srv2;
-    hs_free(&r);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    hs_done(&r, &cc, &sc);
     return s;
 }
 
@@ -511,8 +455,8 @@ static void test_replay(void) {
     uint8_t out[TOKMAX];
     ULONG attr;
     TimeStamp exp;
-    desc1(&id, ib, r.auth, r.auth_len);
-    desc1(&od, ob, out, sizeof out);
+    th_desc1(&id, ib, r.auth, r.auth_len);
+    th_desc1(&od, ob, out, sizeof out);
     CHECK(AcceptSecurityContext(&sc, &r.sctx, &id, 0, SECURITY_NATIVE_DREP, &r.sctx, &od, &attr,
                                 &exp) != SEC_E_OK);
     /* And on a new server context with its own challenge. */
@@ -524,23 +468,21 @@ static void test_replay(void) {
     (void)s2;
     CtxtHandle cctx, sctx;
     uint8_t t1[TOKMAX], t2[TOKMAX];
-    desc1(&od, ob, t1, sizeof t1);
+    th_desc1(&od, ob, t1, sizeof t1);
     REQUIRE(InitializeSecurityContextA(&cc, NULL, NULL, 0, 0, SECURITY_NATIVE_DREP, NULL, 0, &cctx,
                                        &od, &attr, &exp) == SEC_I_CONTINUE_NEEDED);
-    desc1(&id, ib, t1, ob[0].cbBuffer);
-    desc1(&od, ob, t2, sizeof t2);
+    th_desc1(&id, ib, t1, ob[0].cbBuffer);
+    th_desc1(&od, ob, t2, sizeof t2);
     REQUIRE(AcceptSecurityContext(&sc, NULL, &id, 0, SECURITY_NATIVE_DREP, &sctx, &od, &attr,
                                   &exp) == SEC_I_CONTINUE_NEEDED);
-    desc1(&id, ib, r.auth, r.auth_len);
-    desc1(&od, ob, out, sizeof out);
+    th_desc1(&id, ib, r.auth, r.auth_len);
+    th_desc1(&od, ob, out, sizeof out);
     CHECK_EQ_INT(AcceptSecurityContext(&sc, &sctx, &id, 0, SECURITY_NATIVE_DREP, &sctx, &od,
                                        &attr, &exp),
                  SEC_E_LOGON_DENIED);
     DeleteSecurityContext(&cctx);
     DeleteSecurityContext(&sctx);
-    hs_free(&r);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    hs_done(&r, &cc, &sc);
     drop_file(file);
 }
 
@@ -552,7 +494,7 @@ static void test_allocate_memory(void) {
     SecBufferDesc od;
     ULONG attr = 0;
     TimeStamp exp;
-    desc1(&od, ob, NULL, 0);
+    th_desc1(&od, ob, NULL, 0);
     CHECK_EQ_INT(InitializeSecurityContextA(&cc, NULL, NULL, ISC_REQ_ALLOCATE_MEMORY, 0,
                                             SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attr, &exp),
                  SEC_I_CONTINUE_NEEDED);
@@ -567,7 +509,7 @@ static void test_allocate_memory(void) {
     }
     DeleteSecurityContext(&ctx);
     uint8_t small[8];
-    desc1(&od, ob, small, sizeof small);
+    th_desc1(&od, ob, small, sizeof small);
     CHECK_EQ_INT(InitializeSecurityContextA(&cc, NULL, NULL, 0, 0, SECURITY_NATIVE_DREP, NULL, 0,
                                             &ctx, &od, &attr, &exp),
                  SEC_E_BUFFER_TOO_SMALL);
@@ -598,9 +540,7 @@ static void test_default_credentials(void) {
     hs r;
     handshake(&cc, &sc, NULL, &r);
     CHECK_EQ_INT(r.srv2, SEC_E_OK);
-    hs_free(&r);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    hs_done(&r, &cc, &sc);
     unsetenv("NTLM_USER_FILE");
     drop_file(file);
 }
@@ -626,9 +566,7 @@ static void test_hash_callback(void) {
     handshake(&cc, &sc, NULL, &r);
     CHECK_EQ_INT(r.srv2, SEC_E_OK);
     CHECK(calls >= 1);
-    hs_free(&r);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    hs_done(&r, &cc, &sc);
 }
 
 static void test_attributes(void) {
@@ -645,7 +583,7 @@ static void test_attributes(void) {
     SecBufferDesc od;
     ULONG attr;
     TimeStamp exp;
-    desc1(&od, ob, t1, sizeof t1);
+    th_desc1(&od, ob, t1, sizeof t1);
     REQUIRE(InitializeSecurityContextA(&cc, NULL, NULL, 0, 0, SECURITY_NATIVE_DREP, NULL, 0, &early,
                                        &od, &attr, &exp) == SEC_I_CONTINUE_NEEDED);
     SecPkgContext_SessionKey sk;
@@ -720,9 +658,7 @@ static void test_attributes(void) {
         CHECK(au.sAuthorityName && au.sAuthorityName[0] != '\0');
         FreeContextBuffer(au.sAuthorityName);
     }
-    hs_free(&r);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    hs_done(&r, &cc, &sc);
     drop_file(file);
 }
 
@@ -739,8 +675,8 @@ static void test_bad_tokens(void) {
     CtxtHandle ctx;
     ULONG attr;
     TimeStamp exp;
-    desc1(&id, ib, junk, sizeof junk);
-    desc1(&od, ob, out, sizeof out);
+    th_desc1(&id, ib, junk, sizeof junk);
+    th_desc1(&od, ob, out, sizeof out);
     CHECK_EQ_INT(AcceptSecurityContext(&sc, NULL, &id, 0, SECURITY_NATIVE_DREP, &ctx, &od, &attr,
                                        &exp),
                  SEC_E_INVALID_TOKEN);
@@ -748,7 +684,7 @@ static void test_bad_tokens(void) {
      * whole connectionless exchange). */
     CredHandle cc;
     REQUIRE(client_creds("alice", "DOM", PASSWORD, &cc) == SEC_E_OK);
-    desc1(&od, ob, out, sizeof out);
+    th_desc1(&od, ob, out, sizeof out);
     CHECK_EQ_INT(InitializeSecurityContextA(&cc, NULL, NULL, ISC_REQ_DATAGRAM, 0,
                                             SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attr, &exp),
                  SEC_I_CONTINUE_NEEDED);

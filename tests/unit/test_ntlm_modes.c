@@ -443,13 +443,25 @@ static void test_export_refusals(void) {
         CHECK_EQ_INT(s, SEC_E_INVALID_TOKEN);
         if (s == SEC_E_OK) DeleteSecurityContext(&x);
     }
-    /* An RC4 state that is not a permutation (two equal S-box bytes): the
-     * send state's S-box starts 262 + 4 bytes before the has_recv byte,
-     * which precedes the receive direction (4 + 258 bytes) at the end. */
+    /* RC4 positions (a direction is u32 seq, u8 key_len, key[16], u64
+     * offset; the receive direction ends the blob, after the has_recv
+     * byte): key lengths 0 and 17, non-zero key padding, an offset beyond
+     * NTLM_RC4_POSITION_MAX (1 GiB). */
+    ULONG recv_start = n - 29;
+    ULONG send_klen = recv_start - 1 - 29 + 4;
+    static const uint8_t bad_klen[] = {0, 17};
+    for (size_t i = 0; i < sizeof bad_klen; i++) {
+        memcpy(m, b, n);
+        m[send_klen] = bad_klen[i];
+        CHECK_EQ_INT(ImportSecurityContextA(PKG, &in, NULL, &x), SEC_E_INVALID_TOKEN);
+    }
     memcpy(m, b, n);
-    ULONG recv_start = n - 262;
-    ULONG send_sbox = recv_start - 1 - 258;
-    m[send_sbox] = m[send_sbox + 1];
+    m[send_klen] = 15; /* key byte 15 (the padding then) is not zero */
+    m[send_klen + 16] |= 1;
+    CHECK_EQ_INT(ImportSecurityContextA(PKG, &in, NULL, &x), SEC_E_INVALID_TOKEN);
+    memcpy(m, b, n);
+    m[send_klen + 1 + 16 + 3] = 0x40; /* offset 2^30 + ... */
+    m[send_klen + 1 + 16 + 2] |= 1;
     CHECK_EQ_INT(ImportSecurityContextA(PKG, &in, NULL, &x), SEC_E_INVALID_TOKEN);
     /* has_recv inconsistent with the flags. */
     memcpy(m, b, n);

@@ -1,6 +1,8 @@
 #include "testlib.h"
 
 #include <ctype.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 int test_case_failed;
 static int passed, failed;
@@ -63,4 +65,27 @@ int test_bytes_eq(const char *file, int line, const char *what, const void *a, c
     for (size_t i = 0; i < len; i++) fprintf(stderr, "%02x", y[i]);
     fprintf(stderr, "\n");
     return 0;
+}
+
+char *test_temp_file(const char *template_path, const char *content) {
+    char *path = strdup(template_path);
+    if (!path) return NULL;
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        free(path);
+        return NULL;
+    }
+    size_t n = strlen(content);
+    if (write(fd, content, n) != (ssize_t)n) {
+        close(fd);
+        free(path);
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+void test_drop_file(char *path) {
+    if (path) unlink(path);
+    free(path);
 }

@@ -23,6 +23,12 @@ long test_hex(const char *hex, uint8_t *out, size_t cap);
 int test_bytes_eq(const char *file, int line, const char *what, const void *a, const void *b,
                   size_t len);
 
+/* A new temporary file (mkstemp template, e.g. "/tmp/test_xXXXXXX")
+ * holding `content`; its path (heap) or NULL. test_drop_file removes it and
+ * frees the path (NULL is fine). */
+char *test_temp_file(const char *template_path, const char *content);
+void test_drop_file(char *path);
+
 #define TEST_RUN(fn) test_run(#fn, fn)
 #define CHECK(cond) do { if (!(cond)) test_fail(__FILE__, __LINE__, #cond); } while (0)
 #define REQUIRE(cond) do { if (!(cond)) { test_fail(__FILE__, __LINE__, #cond); return; } } while (0)

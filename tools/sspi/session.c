@@ -144,16 +144,20 @@ static struct addrinfo *resolve(const char *host, unsigned port, int passive) {
     return res;
 }
 
+/* A close-on-exec socket for ai; -1 with *err = errno on failure. */
+static int ai_socket(const struct addrinfo *ai, int *err) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) *err = errno;
+    return fd;
+}
+
 int tool_listen(const char *addr, unsigned port, unsigned *bound_port) {
     struct addrinfo *res = resolve(addr, port, 1);
     if (!res) return -1;
     int fd = -1, err = 0;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            err = errno;
-            continue;
-        }
+        fd = ai_socket(ai, &err);
+        if (fd < 0) continue;
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 16) == 0) break;
@@ -185,11 +189,8 @@ int tool_connect(const char *host, unsigned port) {
     if (!res) return -1;
     int fd = -1, err = 0;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            err = errno;
-            continue;
-        }
+        fd = ai_socket(ai, &err);
+        if (fd < 0) continue;
         /* SO_SNDTIMEO also bounds connect() on Linux. */
         if (tool_set_timeouts(fd, TOOL_IO_TIMEOUT_SECONDS) == 0 &&
             connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -354,69 +355,37 @@ static int recv_token(tool_session *s, unsigned char **tok, size_t *len) {
     return 0;
 }
 
-static int client_handshake(tool_session *s, PCredHandle cred, const char *target) {
-    unsigned char *in_tok = NULL;
-    size_t in_len = 0;
-    int first = 1, rc = -1;
-    for (;;) {
-        SecBuffer in_buf = {(ULONG)in_len, SECBUFFER_TOKEN, in_tok};
-        SecBufferDesc in_desc = {SECBUFFER_VERSION, 1, &in_buf};
-        SecBuffer out_buf = {0, SECBUFFER_TOKEN, NULL};
-        SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out_buf};
-        ULONG attrs = 0;
-        TimeStamp expiry;
-        SECURITY_STATUS st = InitializeSecurityContextA(
-            cred, first ? NULL : &s->ctx, (SEC_CHAR *)target, TOOL_CLIENT_REQ | s->extra_req, 0,
-            SECURITY_NATIVE_DREP, first ? NULL : &in_desc, 0, &s->ctx, &out_desc, &attrs, &expiry);
-        log_status(s, "InitializeSecurityContextA", st);
-        if (first && SecIsValidHandle(&s->ctx)) s->have_ctx = 1;
-        first = 0;
-        free(in_tok);
-        in_tok = NULL;
-        in_len = 0;
-        if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
-            SECURITY_STATUS cst = CompleteAuthToken(&s->ctx, &out_desc);
-            log_status(s, "CompleteAuthToken", cst);
-            if (cst != SEC_E_OK) {
-                if (out_buf.pvBuffer) FreeContextBuffer(out_buf.pvBuffer);
-                rc = sspi_failed(s, "CompleteAuthToken", cst);
-                break;
-            }
-            st = st == SEC_I_COMPLETE_NEEDED ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
-        }
-        if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED) {
-            if (out_buf.pvBuffer) FreeContextBuffer(out_buf.pvBuffer);
-            rc = sspi_failed(s, "InitializeSecurityContextA", st);
-            break;
-        }
-        s->attrs = attrs;
-        if (send_output_token(s, &out_buf) != 0) break;
-        if (st == SEC_E_OK) {
-            rc = 0;
-            break;
-        }
-        if (recv_token(s, &in_tok, &in_len) != 0) break;
-    }
-    free(in_tok);
-    return rc;
+/* One InitializeSecurityContextA (client) or AcceptSecurityContext
+ * (server) call; `first`: no context yet. */
+static SECURITY_STATUS handshake_call(tool_session *s, PCredHandle cred, const char *target,
+                                      int server, int first, SecBufferDesc *in,
+                                      SecBufferDesc *out, ULONG *attrs) {
+    TimeStamp expiry;
+    PCtxtHandle ctx = first ? NULL : &s->ctx;
+    if (server)
+        return AcceptSecurityContext(cred, ctx, in, TOOL_SERVER_REQ, SECURITY_NATIVE_DREP,
+                                     &s->ctx, out, attrs, &expiry);
+    return InitializeSecurityContextA(cred, ctx, (SEC_CHAR *)target,
+                                      TOOL_CLIENT_REQ | s->extra_req, 0, SECURITY_NATIVE_DREP,
+                                      first ? NULL : in, 0, &s->ctx, out, attrs, &expiry);
 }
 
-static int server_handshake(tool_session *s, PCredHandle cred) {
+/* The token exchange until SEC_E_OK; the server speaks second. */
+static int handshake(tool_session *s, PCredHandle cred, const char *target, int server) {
+    const char *call = server ? "AcceptSecurityContext" : "InitializeSecurityContextA";
     unsigned char *in_tok = NULL;
     size_t in_len = 0;
     int first = 1, rc = -1;
-    if (recv_token(s, &in_tok, &in_len) != 0) return -1;
+    if (server && recv_token(s, &in_tok, &in_len) != 0) return -1;
     for (;;) {
         SecBuffer in_buf = {(ULONG)in_len, SECBUFFER_TOKEN, in_tok};
         SecBufferDesc in_desc = {SECBUFFER_VERSION, 1, &in_buf};
         SecBuffer out_buf = {0, SECBUFFER_TOKEN, NULL};
         SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out_buf};
         ULONG attrs = 0;
-        TimeStamp expiry;
         SECURITY_STATUS st =
-            AcceptSecurityContext(cred, first ? NULL : &s->ctx, &in_desc, TOOL_SERVER_REQ,
-                                  SECURITY_NATIVE_DREP, &s->ctx, &out_desc, &attrs, &expiry);
-        log_status(s, "AcceptSecurityContext", st);
+            handshake_call(s, cred, target, server, first, &in_desc, &out_desc, &attrs);
+        log_status(s, call, st);
         if (first && SecIsValidHandle(&s->ctx)) s->have_ctx = 1;
         first = 0;
         free(in_tok);
@@ -433,10 +402,13 @@ static int server_handshake(tool_session *s, PCredHandle cred) {
             st = st == SEC_I_COMPLETE_NEEDED ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
         }
         if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED) {
-            /* A package may return an error token for the peer (e.g. a
-             * SPNEGO reject): pass it on, then fail. */
-            send_output_token(s, &out_buf);
-            rc = sspi_failed(s, "AcceptSecurityContext", st);
+            /* A server package may return an error token for the peer
+             * (e.g. a SPNEGO reject): pass it on, then fail. */
+            if (server)
+                send_output_token(s, &out_buf);
+            else if (out_buf.pvBuffer)
+                FreeContextBuffer(out_buf.pvBuffer);
+            rc = sspi_failed(s, call, st);
             break;
         }
         s->attrs = attrs;
@@ -619,7 +591,7 @@ static int fail(tool_session *s, const char *what) {
 }
 
 int tool_session_run_client(tool_session *s, PCredHandle cred, const char *target) {
-    if (client_handshake(s, cred, target) != 0) return fail(s, "AUTH");
+    if (handshake(s, cred, target, 0) != 0) return fail(s, "AUTH");
     s->handshake_done = 1;
     query_context(s);
     /* NTLM: the server judges the credentials after the client's last token
@@ -645,7 +617,7 @@ int tool_session_run_client(tool_session *s, PCredHandle cred, const char *targe
 }
 
 int tool_session_run_server(tool_session *s, PCredHandle cred) {
-    if (server_handshake(s, cred) != 0) return fail(s, "AUTH");
+    if (handshake(s, cred, NULL, 1) != 0) return fail(s, "AUTH");
     s->handshake_done = 1;
     query_context(s);
     print_result(s, tool_asc_ret_flags);

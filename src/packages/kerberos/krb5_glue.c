@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <krb5.h>
+#include <stdatomic.h>
 #include <profile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,11 @@ struct kg_keytab {
     krb5_keytab kt;
 };
 
+/* Reference counted (kg_ticket_ref): the credential's service ticket cache
+ * and the contexts using a ticket share it; the creds are never changed
+ * after creation. */
 struct kg_ticket {
+    atomic_uint refs;
     krb5_creds *creds;
 };
 
@@ -369,6 +374,14 @@ sr kg_principal_name_only(kg_ctx *k, const kg_principal *p, char **out) {
     return SR_SUCCESS;
 }
 
+sr kg_principal_copy(kg_ctx *k, const kg_principal *p, kg_principal **out) {
+    *out = NULL;
+    krb5_principal c = NULL;
+    krb5_error_code code = krb5_copy_principal(k->c, p->p, &c);
+    if (code) return fail(k, code);
+    return wrap_principal(k, c, out);
+}
+
 bool kg_principal_equal(kg_ctx *k, const kg_principal *a, const kg_principal *b) {
     return krb5_principal_compare(k->c, a->p, b->p) != 0;
 }
@@ -692,6 +705,7 @@ sr kg_tgs_ticket(kg_exchange *x, kg_ticket **out) {
         free(t);
         return fail(x->k, code);
     }
+    atomic_init(&t->refs, 1);
     *out = t;
     return SR_SUCCESS;
 }
@@ -725,13 +739,58 @@ sr kg_ticket_cached(kg_ctx *k, kg_ccache *cc, const kg_principal *client,
         krb5_free_creds(k->c, got);
         return SR_FAIL(SR_NO_MEMORY);
     }
+    atomic_init(&t->refs, 1);
     t->creds = got;
     *out = t;
     return SR_SUCCESS;
 }
 
+sr kg_ticket_new(kg_ctx *k, const kg_principal *client, const kg_principal *server,
+                 const kg_times *times, uint32_t flags, const krb_key *session, kg_ticket **out) {
+    *out = NULL;
+    kg_ticket *t = calloc(1, sizeof *t);
+    SR_ENSURE(t != NULL, SR_NO_MEMORY);
+    atomic_init(&t->refs, 1);
+    t->creds = calloc(1, sizeof *t->creds);
+    if (!t->creds) {
+        free(t);
+        return SR_FAIL(SR_NO_MEMORY);
+    }
+    krb5_creds *c = t->creds;
+    c->magic = KV5M_CREDS;
+    krb5_error_code code = krb5_copy_principal(k->c, client->p, &c->client);
+    if (!code) code = krb5_copy_principal(k->c, server->p, &c->server);
+    if (!code && session) {
+        c->keyblock.magic = KV5M_KEYBLOCK;
+        c->keyblock.enctype = session->enctype;
+        c->keyblock.length = (unsigned)session->len;
+        c->keyblock.contents = malloc(session->len ? session->len : 1);
+        if (!c->keyblock.contents)
+            code = ENOMEM;
+        else
+            memcpy(c->keyblock.contents, session->bytes, session->len);
+    }
+    if (code) {
+        kg_ticket_free(k, t);
+        return fail(k, code);
+    }
+    c->times.authtime = (krb5_timestamp)times->authtime;
+    c->times.starttime = (krb5_timestamp)times->starttime;
+    c->times.endtime = (krb5_timestamp)times->endtime;
+    c->times.renew_till = (krb5_timestamp)times->renew_till;
+    c->ticket_flags = (krb5_flags)flags;
+    *out = t;
+    return SR_SUCCESS;
+}
+
+kg_ticket *kg_ticket_ref(kg_ticket *t) {
+    if (t) atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+    return t;
+}
+
 void kg_ticket_free(kg_ctx *k, kg_ticket *t) {
     if (!t) return;
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1) return;
     krb5_free_creds(k->c, t->creds);
     free(t);
 }

@@ -77,6 +77,7 @@ SR_MUST_CHECK sr kg_principal_unparse(kg_ctx *k, const kg_principal *p, char **o
 SR_MUST_CHECK sr kg_principal_realm(kg_ctx *k, const kg_principal *p, char **out);
 /* The first component without realm ("alice" of alice@R, "HTTP/h" of HTTP/h@R). */
 SR_MUST_CHECK sr kg_principal_name_only(kg_ctx *k, const kg_principal *p, char **out);
+SR_MUST_CHECK sr kg_principal_copy(kg_ctx *k, const kg_principal *p, kg_principal **out);
 bool kg_principal_equal(kg_ctx *k, const kg_principal *a, const kg_principal *b);
 void kg_principal_free(kg_ctx *k, kg_principal *p);
 
@@ -117,8 +118,10 @@ typedef struct kg_kdc_request {
 /* AS exchange for `client` with a password or a keytab (exactly one). */
 SR_MUST_CHECK sr kg_as_new(kg_ctx *k, const kg_principal *client, const char *password,
                            kg_keytab *kt, kg_exchange **out);
-/* TGS exchange: a ticket for `server` with the TGT of cc. store: keep the
- * new tickets in cc (private caches); false leaves cc untouched. */
+/* TGS exchange: a ticket for `server` with the TGT of cc (a ticket already
+ * in cc is taken from there without the network). store: keep the new
+ * tickets in cc; false leaves cc untouched (the package keeps service
+ * tickets in its own per-credential cache, krb_creds.h). */
 SR_MUST_CHECK sr kg_tgs_new(kg_ctx *k, kg_ccache *cc, const kg_principal *client,
                             const kg_principal *server, bool store, kg_exchange **out);
 /* One step. reply: the KDC's answer to the previous request (NULL, 0 the
@@ -134,10 +137,20 @@ SR_MUST_CHECK sr kg_tgs_ticket(kg_exchange *x, kg_ticket **out);
 void kg_exchange_free(kg_exchange *x);
 
 /* ---- tickets ---- */
+/* Tickets are reference counted (atomically): kg_ticket_ref adds a
+ * reference, kg_ticket_free drops one (the last frees). A ticket never
+ * changes once made, so holders may read it concurrently; freeing the last
+ * reference uses k like any other call (under its owner's lock). */
 /* A cached ticket for client -> server in cc: SR_OK with *out NULL when not
  * cached. */
 SR_MUST_CHECK sr kg_ticket_cached(kg_ctx *k, kg_ccache *cc, const kg_principal *client,
                                   const kg_principal *server, kg_ticket **out);
+/* A ticket made up from its parts, without ticket bytes (unusable in an
+ * AP-REQ): white-box tests of the ticket cache. session may be NULL. */
+SR_MUST_CHECK sr kg_ticket_new(kg_ctx *k, const kg_principal *client, const kg_principal *server,
+                               const kg_times *times, uint32_t flags, const krb_key *session,
+                               kg_ticket **out);
+kg_ticket *kg_ticket_ref(kg_ticket *t);
 void kg_ticket_free(kg_ctx *k, kg_ticket *t);
 void kg_ticket_times(const kg_ticket *t, kg_times *out);
 uint32_t kg_ticket_flags(const kg_ticket *t);

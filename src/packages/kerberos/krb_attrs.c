@@ -20,23 +20,8 @@
 
 #include <libsspi_kerberos.h>
 
-#include "core/memory.h"
 #include "krb_context.h"
-
-static sr caller_string_to(const char *s, bool unicode, void **slot) {
-    return sspi_caller_string(s ? s : "", unicode, slot);
-}
-
-static sr attr_two_strings(const char *a, const char *b, bool unicode, void **sa, void **sb) {
-    *sa = *sb = NULL;
-    SR_TRY(caller_string_to(a, unicode, sa));
-    sr r = caller_string_to(b, unicode, sb);
-    if (!sr_is_ok(r)) {
-        (void)sspi_caller_free(*sa).code;
-        *sa = NULL;
-    }
-    return r;
-}
+#include "packages/pkg_attrs.h"
 
 static const char *realm_of(const char *principal) {
     const char *at = principal ? strrchr(principal, '@') : NULL;
@@ -44,38 +29,38 @@ static const char *realm_of(const char *principal) {
 }
 
 /* Windows' names and numbers (KERB_ETYPE_*, KERB_CHECKSUM_*). */
-static void key_info_names(int32_t enctype, const char **sig, const char **enc, ULONG *bits,
-                           ULONG *sig_alg) {
+static void key_info_names(int32_t enctype, pkg_key_info *k) {
+    k->enc_alg = (ULONG)enctype;
     switch (enctype) {
     case KRB_ENCTYPE_AES128_CTS_HMAC_SHA1_96:
-        *sig = "HMAC-SHA1-96AES128";
-        *enc = "AES-128-CTS-HMAC-SHA1-96";
-        *bits = 128;
-        *sig_alg = 15; /* KERB_CHECKSUM_HMAC_SHA1_96_AES128 */
+        k->sig_name = "HMAC-SHA1-96AES128";
+        k->enc_name = "AES-128-CTS-HMAC-SHA1-96";
+        k->key_size = 128;
+        k->sig_alg = 15; /* KERB_CHECKSUM_HMAC_SHA1_96_AES128 */
         break;
     case KRB_ENCTYPE_AES256_CTS_HMAC_SHA1_96:
-        *sig = "HMAC-SHA1-96AES256";
-        *enc = "AES-256-CTS-HMAC-SHA1-96";
-        *bits = 256;
-        *sig_alg = 16; /* KERB_CHECKSUM_HMAC_SHA1_96_AES256 */
+        k->sig_name = "HMAC-SHA1-96AES256";
+        k->enc_name = "AES-256-CTS-HMAC-SHA1-96";
+        k->key_size = 256;
+        k->sig_alg = 16; /* KERB_CHECKSUM_HMAC_SHA1_96_AES256 */
         break;
     case KRB_ENCTYPE_AES128_CTS_HMAC_SHA256_128:
-        *sig = "HMAC-SHA256-128AES128";
-        *enc = "AES-128-CTS-HMAC-SHA256-128";
-        *bits = 128;
-        *sig_alg = 19;
+        k->sig_name = "HMAC-SHA256-128AES128";
+        k->enc_name = "AES-128-CTS-HMAC-SHA256-128";
+        k->key_size = 128;
+        k->sig_alg = 19;
         break;
     case KRB_ENCTYPE_AES256_CTS_HMAC_SHA384_192:
-        *sig = "HMAC-SHA384-192AES256";
-        *enc = "AES-256-CTS-HMAC-SHA384-192";
-        *bits = 256;
-        *sig_alg = 20;
+        k->sig_name = "HMAC-SHA384-192AES256";
+        k->enc_name = "AES-256-CTS-HMAC-SHA384-192";
+        k->key_size = 256;
+        k->sig_alg = 20;
         break;
     default:
-        *sig = "HMAC-MD5";
-        *enc = "RSADSI RC4-HMAC";
-        *bits = 128;
-        *sig_alg = 0xffffff76u; /* KERB_CHECKSUM_HMAC_MD5 (-138) */
+        k->sig_name = "HMAC-MD5";
+        k->enc_name = "RSADSI RC4-HMAC";
+        k->key_size = 128;
+        k->sig_alg = 0xffffff76u; /* KERB_CHECKSUM_HMAC_MD5 (-138) */
         break;
     }
 }
@@ -90,47 +75,21 @@ sr krb_query_context_attribute(krb_context *ctx, ULONG attribute, void *buffer, 
     case SECPKG_ATTR_FLAGS:
         ((SecPkgContext_Flags *)buffer)->Flags = ctx->ret_flags;
         return SR_SUCCESS;
-    case SECPKG_ATTR_NAMES:
-    case SECPKG_ATTR_NATIVE_NAMES:
-    case SECPKG_ATTR_SESSION_KEY:
-    case SECPKG_ATTR_KEY_INFO:
     case SECPKG_ATTR_LIFESPAN:
-    case SECPKG_ATTR_AUTHORITY:
     case SECPKG_ATTR_LIBSSPI_KRB5_DELEGATED_CCACHE:
-        SR_ENSURE(done, SR_NO_CONTEXT);
         break;
     default:
-        return SR_FAIL(SR_UNSUPPORTED);
+        if (!pkg_attr_needs_session(attribute)) return SR_FAIL(SR_UNSUPPORTED);
+        break;
     }
+    SR_ENSURE(done, SR_NO_CONTEXT);
     switch (attribute) {
-    case SECPKG_ATTR_NAMES: {
-        void *s = NULL;
-        SR_TRY(caller_string_to(ctx->client_name, unicode, &s));
-        if (unicode)
-            ((SecPkgContext_NamesW *)buffer)->sUserName = s;
-        else
-            ((SecPkgContext_NamesA *)buffer)->sUserName = s;
-        return SR_SUCCESS;
-    }
-    case SECPKG_ATTR_NATIVE_NAMES: {
-        void *c, *s;
-        SR_TRY(attr_two_strings(ctx->client_name, ctx->server_name, unicode, &c, &s));
-        if (unicode) {
-            ((SecPkgContext_NativeNamesW *)buffer)->sClientName = c;
-            ((SecPkgContext_NativeNamesW *)buffer)->sServerName = s;
-        } else {
-            ((SecPkgContext_NativeNamesA *)buffer)->sClientName = c;
-            ((SecPkgContext_NativeNamesA *)buffer)->sServerName = s;
-        }
-        return SR_SUCCESS;
-    }
-    case SECPKG_ATTR_SESSION_KEY: {
-        SecPkgContext_SessionKey *k = buffer;
-        k->SessionKey = sspi_caller_dup(ctx->session_key.bytes, ctx->session_key.len);
-        SR_ENSURE(k->SessionKey != NULL, SR_NO_MEMORY);
-        k->SessionKeyLength = (ULONG)ctx->session_key.len;
-        return SR_SUCCESS;
-    }
+    case SECPKG_ATTR_NAMES:
+        return pkg_attr_names(ctx->client_name, buffer, unicode);
+    case SECPKG_ATTR_NATIVE_NAMES:
+        return pkg_attr_native_names(ctx->client_name, ctx->server_name, buffer, unicode);
+    case SECPKG_ATTR_SESSION_KEY:
+        return pkg_attr_session_key(ctx->session_key.bytes, ctx->session_key.len, buffer);
     case SECPKG_ATTR_LIFESPAN: {
         SecPkgContext_Lifespan *l = buffer;
         krb_timestamp_from_unix(&l->tsStart, ctx->times.starttime);
@@ -138,46 +97,14 @@ sr krb_query_context_attribute(krb_context *ctx, ULONG attribute, void *buffer, 
         return SR_SUCCESS;
     }
     case SECPKG_ATTR_KEY_INFO: {
-        const char *sig, *enc;
-        ULONG bits, sig_alg;
-        key_info_names(ctx->session_key.enctype, &sig, &enc, &bits, &sig_alg);
-        void *s, *e;
-        SR_TRY(attr_two_strings(sig, enc, unicode, &s, &e));
-        if (unicode) {
-            SecPkgContext_KeyInfoW *k = buffer;
-            k->sSignatureAlgorithmName = s;
-            k->sEncryptAlgorithmName = e;
-            k->KeySize = bits;
-            k->SignatureAlgorithm = sig_alg;
-            k->EncryptAlgorithm = (ULONG)ctx->session_key.enctype;
-        } else {
-            SecPkgContext_KeyInfoA *k = buffer;
-            k->sSignatureAlgorithmName = s;
-            k->sEncryptAlgorithmName = e;
-            k->KeySize = bits;
-            k->SignatureAlgorithm = sig_alg;
-            k->EncryptAlgorithm = (ULONG)ctx->session_key.enctype;
-        }
-        return SR_SUCCESS;
+        pkg_key_info k;
+        key_info_names(ctx->session_key.enctype, &k);
+        return pkg_attr_key_info(&k, buffer, unicode);
     }
-    case SECPKG_ATTR_AUTHORITY: {
-        void *s = NULL;
-        SR_TRY(caller_string_to(realm_of(ctx->client_name), unicode, &s));
-        if (unicode)
-            ((SecPkgContext_AuthorityW *)buffer)->sAuthorityName = s;
-        else
-            ((SecPkgContext_AuthorityA *)buffer)->sAuthorityName = s;
-        return SR_SUCCESS;
-    }
-    default: { /* SECPKG_ATTR_LIBSSPI_KRB5_DELEGATED_CCACHE */
+    case SECPKG_ATTR_AUTHORITY:
+        return pkg_attr_authority(realm_of(ctx->client_name), buffer, unicode);
+    default: /* SECPKG_ATTR_LIBSSPI_KRB5_DELEGATED_CCACHE */
         SR_ENSURE(ctx->deleg_ccache != NULL, SR_NO_CREDENTIALS);
-        void *s = NULL;
-        SR_TRY(caller_string_to(ctx->deleg_ccache, unicode, &s));
-        if (unicode)
-            ((SecPkgContext_LibsspiStringW *)buffer)->sValue = s;
-        else
-            ((SecPkgContext_LibsspiStringA *)buffer)->sValue = s;
-        return SR_SUCCESS;
-    }
+        return pkg_attr_libsspi_string(ctx->deleg_ccache, buffer, unicode);
     }
 }

@@ -1,7 +1,8 @@
 /*
  * Kerberos initiator (InitializeSecurityContext): target name -> service
- * ticket (cache or TGS exchange through our transport) -> AP-REQ with the
- * RFC 4121 4.1.1 authenticator checksum -> (mutual) AP-REP check.
+ * ticket (the credential's ticket cache, krb_creds.h, or a TGS exchange
+ * through our transport, whose ticket then goes into that cache) -> AP-REQ
+ * with the RFC 4121 4.1.1 authenticator checksum -> (mutual) AP-REP check.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -58,14 +59,29 @@ static sr build_cksum(void *arg, const uint8_t *krb_cred, size_t krb_cred_len, k
     return r;
 }
 
-/* The service ticket: from the cache or through a TGS exchange. */
+/* Options of the TGS request, part of the ticket cache key (none yet). */
+#define TGS_OPTIONS KRB_TC_OPT_NONE
+
+/* Under c->lock: a TGS exchange for server (the ccache's own copy of the
+ * ticket, if any, is used without the network). Neither the user's ccache
+ * nor the private one takes the service ticket: it goes into the
+ * credential's ticket cache once obtained. */
+static sr tgs_new(krb_creds *c, const kg_principal *server, kg_exchange **x) {
+    return kg_tgs_new(c->kg, c->ccache, c->client, server, false, x);
+}
+
+/* The service ticket: from the credential's cache or through a TGS
+ * exchange (synchronous: under c->lock throughout). */
 static sr service_ticket(krb_context *ctx, kg_principal *server, kg_ticket **out) {
     krb_creds *c = ctx->creds;
+    *out = krb_creds_cached_ticket(c, server, TGS_OPTIONS);
+    if (*out) return SR_SUCCESS;
     kg_exchange *x = NULL;
-    SR_TRY(kg_tgs_new(c->kg, c->ccache, c->client, server, c->private_cc, &x));
+    SR_TRY(tgs_new(c, server, &x));
     sr r = krb_transport_run(c->kg, x);
     if (sr_is_ok(r)) r = kg_tgs_ticket(x, out);
     kg_exchange_free(x);
+    if (sr_is_ok(r)) krb_creds_remember_ticket(c, server, TGS_OPTIONS, *out);
     return r;
 }
 
@@ -192,6 +208,7 @@ struct krb_pending {
     krb_creds *creds;       /* reference */
     krb_context *ctx;       /* a first call's partial context (owned), or NULL */
     kg_principal *server;
+    kg_ticket *tkt;         /* the service ticket, found in the cache */
     kg_exchange *x;         /* the AS or TGS exchange in progress */
     bool as;                /* x is the AS exchange */
     kg_kdc_request req;     /* x's request in flight (points into x) */
@@ -210,6 +227,7 @@ void krb_pending_free(void *arg) {
     sspi_io_reply_clear(&p->reply);
     pthread_mutex_lock(&c->lock);
     kg_exchange_free(p->x);
+    kg_ticket_free(c->kg, p->tkt);
     kg_principal_free(c->kg, p->server);
     pthread_mutex_unlock(&c->lock);
     if (p->ctx) krb_context_free(p->ctx);
@@ -232,9 +250,18 @@ krb_context *krb_pending_take_ctx(krb_pending *p) {
     return ctx;
 }
 
-/* Under c->lock: the state of a fresh first step, with the exchange it
- * starts with (AS when the credential has no TGT yet, else TGS). On error
- * *out may still need krb_pending_free. */
+/* Under c->lock: the service ticket from the credential's cache (p->tkt),
+ * else the TGS exchange for it (p->x). */
+static sr pending_tgs(krb_pending *p) {
+    krb_creds *c = p->creds;
+    p->tkt = krb_creds_cached_ticket(c, p->server, TGS_OPTIONS);
+    if (p->tkt) return SR_SUCCESS;
+    return tgs_new(c, p->server, &p->x);
+}
+
+/* Under c->lock: the state of a fresh first step, with the ticket from the
+ * cache or the exchange it starts with (AS when the credential has no TGT
+ * yet, else TGS). On error *out may still need krb_pending_free. */
 static sr pending_new(krb_context *ctx, const char *target, krb_pending **out) {
     krb_creds *c = ctx->creds;
     krb_pending *p = calloc(1, sizeof *p);
@@ -243,7 +270,7 @@ static sr pending_new(krb_context *ctx, const char *target, krb_pending **out) {
     p->creds = krb_creds_ref(c);
     SR_TRY(kg_principal_target(c->kg, target, &p->server));
     SR_ENSURE(c->outbound && c->ccache, SR_NO_CREDENTIALS);
-    if (c->have_tgt) return kg_tgs_new(c->kg, c->ccache, c->client, p->server, c->private_cc, &p->x);
+    if (c->have_tgt) return pending_tgs(p);
     SR_ENSURE(c->password || c->client_kt, SR_NO_CREDENTIALS);
     p->as = true;
     return kg_as_new(c->kg, c->client, c->password, c->password ? NULL : c->client_kt, &p->x);
@@ -267,6 +294,11 @@ static sr pending_request(krb_pending *p, sspi_io_request *io) {
 static sr pending_run(krb_pending *p, sspi_io_request *io, kg_ticket **tkt) {
     krb_creds *c = p->creds;
     for (;;) {
+        if (p->tkt) { /* from the cache: no exchange */
+            *tkt = p->tkt;
+            p->tkt = NULL;
+            return SR_SUCCESS;
+        }
         const uint8_t *rdata = NULL;
         size_t rlen = 0;
         if (p->req.data) { /* back from the loop */
@@ -305,14 +337,18 @@ static sr pending_run(krb_pending *p, sspi_io_request *io, kg_ticket **tkt) {
             p->deadline = krb_now_ms() + KRB_KDC_TOTAL_TIMEOUT_MS;
             return pending_request(p, io);
         }
-        if (!p->as) return kg_tgs_ticket(p->x, tkt);
-        /* TGT obtained: on to the service ticket (the first TGS step may
-         * find it in the cache and finish without the network). */
+        if (!p->as) {
+            SR_TRY(kg_tgs_ticket(p->x, tkt));
+            krb_creds_remember_ticket(c, p->server, TGS_OPTIONS, *tkt);
+            return SR_SUCCESS;
+        }
+        /* TGT obtained: on to the service ticket (a concurrent call of
+         * this credential may have cached it meanwhile). */
         SR_TRY(krb_creds_store_tgt(c, p->x));
         kg_exchange_free(p->x);
         p->x = NULL;
         p->as = false;
-        SR_TRY(kg_tgs_new(c->kg, c->ccache, c->client, p->server, c->private_cc, &p->x));
+        SR_TRY(pending_tgs(p));
     }
 }
 

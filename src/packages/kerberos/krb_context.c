@@ -34,14 +34,18 @@ sr krb_context_new(krb_creds *creds, bool is_server, krb_context **out) {
 void krb_context_free(krb_context *ctx) {
     if (!ctx) return;
     krb_creds *c = ctx->creds;
-    pthread_mutex_lock(&c->lock);
-    if (ctx->auth) kg_auth_free(c->kg, ctx->auth);
-    if (ctx->deleg_ccache) {
-        kg_ccache *cc = NULL;
-        if (sr_is_ok(kg_ccache_resolve(c->kg, ctx->deleg_ccache, &cc)))
-            kg_ccache_destroy(c->kg, cc);
+    /* An imported context (krb_export.c) has no credential, no AP
+     * exchange state and no delegated ccache. */
+    if (c) {
+        pthread_mutex_lock(&c->lock);
+        if (ctx->auth) kg_auth_free(c->kg, ctx->auth);
+        if (ctx->deleg_ccache) {
+            kg_ccache *cc = NULL;
+            if (sr_is_ok(kg_ccache_resolve(c->kg, ctx->deleg_ccache, &cc)))
+                kg_ccache_destroy(c->kg, cc);
+        }
+        pthread_mutex_unlock(&c->lock);
     }
-    pthread_mutex_unlock(&c->lock);
     if (ctx->gss_ready) krb_gss_ctx_free(&ctx->gss);
     krb_key_wipe(&ctx->session_key);
     free(ctx->client_name);
@@ -116,10 +120,15 @@ static sr step_end(krb_context *ctx, sr r, sspi_step_out *out) {
 
 sr krb_context_finish(krb_context *ctx) {
     kg_auth_keys k;
-    SR_TRY(kg_auth_get_keys(ctx->creds->kg, ctx->auth, ctx->is_server, &k));
+    sr r = kg_auth_get_keys(ctx->creds->kg, ctx->auth, ctx->is_server, &k);
+    /* Keys the peer sent that we cannot use (an unknown enctype, a key of
+     * the wrong size): a bad token, not a caller error. */
+    if (r.code == SR_INVALID_PARAMETER) r = SR_FAIL(SR_INVALID_TOKEN);
+    SR_TRY(r);
     const krb_key *key = k.has_initiator_subkey ? &k.initiator_subkey : &k.session;
     const krb_key *acc = k.has_acceptor_subkey ? &k.acceptor_subkey : NULL;
-    sr r = krb_gss_ctx_init(&ctx->gss, !ctx->is_server, key, acc);
+    r = krb_gss_ctx_init(&ctx->gss, !ctx->is_server, key, acc);
+    if (r.code == SR_INVALID_PARAMETER) r = SR_FAIL(SR_INVALID_TOKEN);
     if (sr_is_ok(r)) {
         ctx->gss.dce_style = ctx->dce;
         ctx->gss_ready = true;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sspi.h>
 #include <libsspi_kerberos.h>
@@ -31,9 +32,135 @@ void krb_timestamp_from_unix(TimeStamp *ts, int64_t unix_seconds) {
     ts->HighPart = (LONG)(int32_t)(uint32_t)(v >> 32);
 }
 
+/* ---- service ticket cache ---- */
+
+void krb_tc_init(krb_ticket_cache *tc, size_t max, int64_t skew) {
+    memset(tc, 0, sizeof *tc);
+    tc->max = max ? max : 1;
+    tc->skew = skew < 0 ? 0 : skew;
+}
+
+bool krb_tc_usable(const krb_ticket_cache *tc, const kg_times *t, int64_t now) {
+    int64_t start = t->starttime ? t->starttime : t->authtime;
+    if (t->endtime <= start || now < start - tc->skew) return false;
+    int64_t margin = (t->endtime - start) / 2;
+    if (margin > tc->skew) margin = tc->skew;
+    return now < t->endtime - margin;
+}
+
+static void tc_unlink(krb_ticket_cache *tc, krb_tc_entry *e) {
+    if (e->prev) e->prev->next = e->next; else tc->head = e->next;
+    if (e->next) e->next->prev = e->prev; else tc->tail = e->prev;
+    e->prev = e->next = NULL;
+    tc->count--;
+}
+
+static void tc_push_front(krb_ticket_cache *tc, krb_tc_entry *e) {
+    e->prev = NULL;
+    e->next = tc->head;
+    if (tc->head) tc->head->prev = e; else tc->tail = e;
+    tc->head = e;
+    tc->count++;
+}
+
+static void tc_drop(krb_ticket_cache *tc, kg_ctx *k, krb_tc_entry *e) {
+    tc_unlink(tc, e);
+    kg_ticket_free(k, e->ticket);
+    kg_principal_free(k, e->server);
+    free(e);
+}
+
+static krb_tc_entry *tc_find(krb_ticket_cache *tc, kg_ctx *k, const kg_principal *server,
+                             uint32_t options) {
+    for (krb_tc_entry *e = tc->head; e; e = e->next)
+        if (e->options == options && kg_principal_equal(k, e->server, server)) return e;
+    return NULL;
+}
+
+void krb_tc_clear(krb_ticket_cache *tc, kg_ctx *k) {
+    while (tc->head) tc_drop(tc, k, tc->head);
+}
+
+void krb_tc_get(krb_ticket_cache *tc, kg_ctx *k, const kg_principal *server, uint32_t options,
+                int64_t now, kg_ticket **out) {
+    *out = NULL;
+    krb_tc_entry *e = tc_find(tc, k, server, options);
+    if (e && !krb_tc_usable(tc, &e->times, now)) {
+        tc_drop(tc, k, e);
+        tc->expired++;
+        e = NULL;
+    }
+    if (!e) {
+        tc->misses++;
+        return;
+    }
+    if (e != tc->head) {
+        tc_unlink(tc, e);
+        tc_push_front(tc, e);
+    }
+    tc->hits++;
+    *out = kg_ticket_ref(e->ticket);
+}
+
+sr krb_tc_put(krb_ticket_cache *tc, kg_ctx *k, const kg_principal *server, uint32_t options,
+              kg_ticket *t, int64_t now) {
+    kg_times times;
+    kg_ticket_times(t, &times);
+    krb_tc_entry *old = tc_find(tc, k, server, options);
+    if (old) tc_drop(tc, k, old);
+    if (!krb_tc_usable(tc, &times, now)) return SR_SUCCESS;
+    krb_tc_entry *e = calloc(1, sizeof *e);
+    SR_ENSURE(e != NULL, SR_NO_MEMORY);
+    sr r = kg_principal_copy(k, server, &e->server);
+    if (!sr_is_ok(r)) {
+        free(e);
+        return r;
+    }
+    e->options = options;
+    e->times = times;
+    e->ticket = kg_ticket_ref(t);
+    if (tc->count >= tc->max) {
+        /* Full: what has expired goes first, then the least recently used. */
+        for (krb_tc_entry *x = tc->tail, *prev; x; x = prev) {
+            prev = x->prev;
+            if (!krb_tc_usable(tc, &x->times, now)) {
+                tc_drop(tc, k, x);
+                tc->expired++;
+            }
+        }
+        while (tc->count >= tc->max) {
+            tc_drop(tc, k, tc->tail);
+            tc->evictions++;
+        }
+    }
+    tc_push_front(tc, e);
+    return SR_SUCCESS;
+}
+
+sr krb_creds_keytab(krb_creds *c, kg_keytab **out) {
+    if (!c->keytab) SR_TRY(kg_keytab_resolve(c->kg, c->keytab_name, false, &c->keytab));
+    *out = c->keytab;
+    return SR_SUCCESS;
+}
+
+kg_ticket *krb_creds_cached_ticket(krb_creds *c, const kg_principal *server, uint32_t options) {
+    kg_ticket *t = NULL;
+    krb_tc_get(&c->tickets, c->kg, server, options, (int64_t)time(NULL), &t);
+    return t;
+}
+
+void krb_creds_remember_ticket(krb_creds *c, const kg_principal *server, uint32_t options,
+                               kg_ticket *t) {
+    sr r = krb_tc_put(&c->tickets, c->kg, server, options, t, (int64_t)time(NULL));
+    if (!sr_is_ok(r))
+        SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "service ticket not cached: %s",
+                 sr_code_name(r.code));
+}
+
 static void creds_free(krb_creds *c) {
     if (!c) return;
     if (c->kg) {
+        krb_tc_clear(&c->tickets, c->kg);
         kg_principal_free(c->kg, c->client);
         kg_principal_free(c->kg, c->acceptor);
         if (c->private_cc)
@@ -41,6 +168,7 @@ static void creds_free(krb_creds *c) {
         else
             kg_ccache_close(c->kg, c->ccache);
         kg_keytab_close(c->kg, c->client_kt);
+        kg_keytab_close(c->kg, c->keytab);
         kg_ctx_free(c->kg);
     }
     if (c->password) crypto_free_wipe(c->password, c->password_len + 1);
@@ -154,7 +282,9 @@ sr krb_creds_acquire(const sspi_cred_request *req, krb_creds **out, TimeStamp *e
     atomic_init(&c->refs, 1);
     c->use = req->use;
     pthread_mutex_init(&c->lock, NULL);
+    krb_tc_init(&c->tickets, KRB_TC_MAX_DEFAULT, 300);
     sr r = kg_ctx_new(&c->kg);
+    if (sr_is_ok(r)) krb_tc_init(&c->tickets, KRB_TC_MAX_DEFAULT, kg_clockskew(c->kg));
     if (sr_is_ok(r) && (req->use & SECPKG_CRED_OUTBOUND)) {
         r = acquire_outbound(c, req);
         if (sr_is_ok(r)) {
@@ -309,6 +439,8 @@ sr krb_creds_set_attribute(krb_creds *c, ULONG attribute, const void *buffer, UL
         pthread_mutex_lock(&c->lock);
         free(c->keytab_name);
         c->keytab_name = path;
+        kg_keytab_close(c->kg, c->keytab);
+        c->keytab = NULL;
         c->inbound = c->inbound || path != NULL;
         pthread_mutex_unlock(&c->lock);
         return SR_SUCCESS;

@@ -11,6 +11,7 @@
  */
 #include "krb_crypto.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,11 +72,25 @@ static size_t gcd_size(size_t a, size_t b) {
     return a;
 }
 
-/* Bit `bit` (0 = most significant bit of byte 0) of in. */
-static unsigned get_bit(const uint8_t *in, size_t bit) {
-    return (in[bit / 8] >> (7 - bit % 8)) & 1u;
+/* Byte j of `in` rotated right by `rot` bits (as one in_len-byte string):
+ * its bits [8j - rot, 8j - rot + 8) mod 8*in_len, i.e. the tail of one byte
+ * of in and the head of the next (the string wraps at a byte boundary). */
+static unsigned rotated_byte(const uint8_t *in, size_t in_len, size_t j, size_t rot) {
+    size_t nbits = in_len * 8;
+    size_t start = (8 * j + nbits - rot) % nbits;
+    size_t b = start / 8;
+    unsigned s = (unsigned)(start % 8);
+    if (s == 0) return in[b];
+    return ((unsigned)in[b] << s | (unsigned)in[(b + 1) % in_len] >> (8 - s)) & 0xffu;
 }
 
+/* The lcm(in_len, out_len)-byte string made of copies of in, copy c rotated
+ * right by 13*c bits, cut into out_len-byte chunks that are summed with
+ * ones' complement addition. One pass from the last byte to the first,
+ * byte by byte: the carry out of a chunk's first (most significant) byte
+ * goes on into the last byte of the running sum with the next chunk (the
+ * end-around carry, taken one chunk later, which ones' complement addition
+ * allows), and what is left at the end goes around until none is. */
 void krb_nfold(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len) {
     if (out_len == 0) return;
     memset(out, 0, out_len);
@@ -83,30 +98,64 @@ void krb_nfold(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len) {
     size_t nbits = in_len * 8;
     size_t lcm = in_len / gcd_size(in_len, out_len) * out_len; /* bytes */
     unsigned carry = 0;
-    /* Walk the replicated string (copy c rotated right by 13*c bits) from
-     * its last byte, adding it into out one out_len-chunk at a time with
-     * ones' complement (end-around carry) addition. */
-    for (size_t i = lcm; i-- > 0;) {
-        size_t copy = i / in_len, j = i % in_len;
+    size_t i = lcm;
+    for (size_t copy = lcm / in_len; copy-- > 0;) {
         size_t rot = (13 * copy) % nbits;
-        /* byte j of the rotated copy = bits [8j - rot, 8j - rot + 8) mod n */
-        size_t start = (8 * j + nbits - rot) % nbits;
-        unsigned byte = 0;
-        for (unsigned b = 0; b < 8; b++) byte = (byte << 1) | get_bit(in, (start + b) % nbits);
-        size_t o = i % out_len;
-        carry += out[o] + byte;
-        out[o] = (uint8_t)carry;
-        carry >>= 8;
-        if (o == 0) {
-            /* end of a chunk: fold the carry back in at the low end */
-            for (size_t k = out_len; carry != 0 && k-- > 0;) {
-                carry += out[k];
-                out[k] = (uint8_t)carry;
-                carry >>= 8;
-                if (k == 0 && carry != 0) k = out_len;
-            }
+        for (size_t j = in_len; j-- > 0;) {
+            size_t o = --i % out_len;
+            carry += out[o] + rotated_byte(in, in_len, j, rot);
+            out[o] = (uint8_t)carry;
+            carry >>= 8;
         }
     }
+    while (carry != 0) {
+        for (size_t k = out_len; carry != 0 && k-- > 0;) {
+            carry += out[k];
+            out[k] = (uint8_t)carry;
+            carry >>= 8;
+        }
+    }
+}
+
+/* ---- RFC 3961 5.3 usage constants, folded once ----
+ * DK(base, usage | kind) for the RFC 3962 profiles n-folds the 5-byte
+ * constant to the AES block size. Usages below KRB_FOLDED_USAGES (every
+ * usage of RFC 4120 and RFC 4121) come from a table made on first use;
+ * others are folded per call. */
+#define KRB_FOLDED_USAGES 64
+static uint8_t g_folded[KRB_FOLDED_USAGES][3][AES_BLOCK];
+static pthread_once_t g_folded_once = PTHREAD_ONCE_INIT;
+
+static size_t kind_index(krb_key_kind kind) {
+    return kind == KRB_KEY_KC ? 0 : kind == KRB_KEY_KE ? 1 : 2;
+}
+
+static void usage_constant(uint32_t usage, krb_key_kind kind, uint8_t c[5]) {
+    put_be32(c, usage);
+    c[4] = (uint8_t)kind;
+}
+
+static void folded_init(void) {
+    static const krb_key_kind kinds[3] = {KRB_KEY_KC, KRB_KEY_KE, KRB_KEY_KI};
+    for (uint32_t u = 0; u < KRB_FOLDED_USAGES; u++) {
+        for (size_t k = 0; k < 3; k++) {
+            uint8_t c[5];
+            usage_constant(u, kinds[k], c);
+            krb_nfold(c, sizeof c, g_folded[u][kind_index(kinds[k])], AES_BLOCK);
+        }
+    }
+}
+
+/* n-fold(usage | kind, 128 bits). */
+static void folded_constant(uint32_t usage, krb_key_kind kind, uint8_t out[AES_BLOCK]) {
+    if (usage < KRB_FOLDED_USAGES) {
+        pthread_once(&g_folded_once, folded_init);
+        memcpy(out, g_folded[usage][kind_index(kind)], AES_BLOCK);
+        return;
+    }
+    uint8_t c[5];
+    usage_constant(usage, kind, c);
+    krb_nfold(c, sizeof c, out, AES_BLOCK);
 }
 
 /* ---- profiles: common bits ---- */
@@ -158,24 +207,23 @@ sr krb_dk(const krb_key *base, const uint8_t *constant, size_t constant_len, krb
     SR_ENSURE(base != NULL && out != NULL && constant != NULL && constant_len > 0,
               SR_INVALID_PARAMETER);
     SR_ENSURE(base->len == 16 || base->len == 32, SR_INVALID_PARAMETER);
-    crypto_cipher_alg alg = base->len == 16 ? CRYPTO_AES128_ECB : CRYPTO_AES256_ECB;
-    uint8_t block[AES_BLOCK];
+    crypto_cipher_alg alg = base->len == 16 ? CRYPTO_AES128_CBC : CRYPTO_AES256_CBC;
+    /* DR: K1 = E(base, c), K(n+1) = E(base, Kn); random-to-key is the
+     * identity for AES. That chain is CBC under a zero IV over
+     * c | 0 | 0 ...: block n+1 is E(0 xor Kn). One cipher call. */
+    static const uint8_t zero_iv[AES_BLOCK];
+    uint8_t blocks[KRB_MAX_KEY_LEN];
+    memset(blocks, 0, sizeof blocks);
     if (constant_len == AES_BLOCK)
-        memcpy(block, constant, AES_BLOCK);
+        memcpy(blocks, constant, AES_BLOCK);
     else
-        krb_nfold(constant, constant_len, block, AES_BLOCK);
+        krb_nfold(constant, constant_len, blocks, AES_BLOCK);
     krb_key k;
     memset(&k, 0, sizeof k);
     k.enctype = base->enctype;
     k.len = base->len;
-    sr r = SR_SUCCESS;
-    /* DR: K1 = E(base, c), K(n+1) = E(base, Kn), each with a fresh zero IV;
-     * random-to-key is the identity for AES. */
-    for (size_t off = 0; off < k.len && sr_is_ok(r); off += AES_BLOCK) {
-        r = crypto_cipher(alg, true, base->bytes, NULL, block, block, AES_BLOCK);
-        if (sr_is_ok(r)) memcpy(k.bytes + off, block, AES_BLOCK);
-    }
-    crypto_wipe(block, sizeof block);
+    sr r = crypto_cipher(alg, true, base->bytes, zero_iv, blocks, k.bytes, k.len);
+    crypto_wipe(blocks, sizeof blocks);
     if (sr_is_ok(r)) *out = k;
     krb_key_wipe(&k);
     return r;
@@ -201,10 +249,13 @@ static sr aes_derive_key(const krb_key *base, uint32_t usage, krb_key_kind kind,
     const krb_enctype_ops *ops = krb_enctype_lookup(base->enctype);
     SR_ENSURE(ops != NULL && ops->enctype != KRB_ENCTYPE_RC4_HMAC && base->len == ops->key_len,
               SR_INVALID_PARAMETER);
+    if (!is_sha2(ops->enctype)) {
+        uint8_t folded[AES_BLOCK];
+        folded_constant(usage, kind, folded);
+        return krb_dk(base, folded, sizeof folded, out);
+    }
     uint8_t constant[5];
-    put_be32(constant, usage);
-    constant[4] = (uint8_t)kind;
-    if (!is_sha2(ops->enctype)) return krb_dk(base, constant, sizeof constant, out);
+    usage_constant(usage, kind, constant);
     krb_key k;
     memset(&k, 0, sizeof k);
     k.enctype = base->enctype;
@@ -334,21 +385,19 @@ static sr rc4_string_to_key(const krb_enctype_ops *ops, const char *password, si
 
 /* ---- AES profiles: per-usage keys, encrypt, decrypt, checksum ---- */
 
-static sr aes_usage_init(krb_usage_keys *u, const krb_key *base, uint32_t usage) {
-    krb_key kc, ki;
-    crypto_hash_alg alg = aes_hash(base->enctype);
-    sr r = aes_derive_key(base, usage, KRB_KEY_KE, &u->ke);
-    if (sr_is_ok(r)) r = aes_derive_key(base, usage, KRB_KEY_KI, &ki);
-    if (sr_is_ok(r)) {
-        r = crypto_hmac_new(alg, ki.bytes, ki.len, &u->ki);
-        krb_key_wipe(&ki);
-    }
-    if (sr_is_ok(r)) r = aes_derive_key(base, usage, KRB_KEY_KC, &kc);
-    if (sr_is_ok(r)) {
-        r = crypto_hmac_new(alg, kc.bytes, kc.len, &u->kc);
-        krb_key_wipe(&kc);
-    }
+/* A derived key (kind) of u->base as a keyed HMAC template. */
+static sr aes_hmac_key(krb_usage_keys *u, krb_key_kind kind, crypto_hmac_ctx **out) {
+    krb_key k;
+    SR_TRY(aes_derive_key(&u->base, u->usage, kind, &k));
+    sr r = crypto_hmac_new(aes_hash(u->base.enctype), k.bytes, k.len, out);
+    krb_key_wipe(&k);
     return r;
+}
+
+static sr aes_usage_derive(krb_usage_keys *u, bool enc) {
+    if (!enc) return aes_hmac_key(u, KRB_KEY_KC, &u->kc);
+    SR_TRY(aes_derive_key(&u->base, u->usage, KRB_KEY_KE, &u->ke));
+    return aes_hmac_key(u, KRB_KEY_KI, &u->ki);
 }
 
 /* HMAC with a cached template over parts, truncated to out_len. */
@@ -454,14 +503,17 @@ sr krb_rc4_hmac_md5_cksum(const krb_key *key, uint32_t ms_usage, const crypto_pa
     return r;
 }
 
-static sr rc4_usage_init(krb_usage_keys *u, const krb_key *base, uint32_t usage) {
+static sr rc4_usage_derive(krb_usage_keys *u, bool enc) {
+    const krb_key *base = &u->base;
     uint8_t t[4], ksign[CRYPTO_MD5_LEN];
-    put_le32(t, krb_rc4_ms_usage(usage));
-    crypto_part pt[1] = {{t, 4}};
-    u->ke.enctype = base->enctype;
-    u->ke.len = 16;
-    SR_TRY(crypto_hmac(CRYPTO_HASH_MD5, base->bytes, base->len, pt, 1, u->ke.bytes));
-    SR_TRY(crypto_hmac_new(CRYPTO_HASH_MD5, u->ke.bytes, 16, &u->ki));
+    if (enc) {
+        put_le32(t, krb_rc4_ms_usage(u->usage));
+        crypto_part pt[1] = {{t, 4}};
+        u->ke.enctype = base->enctype;
+        u->ke.len = 16;
+        SR_TRY(crypto_hmac(CRYPTO_HASH_MD5, base->bytes, base->len, pt, 1, u->ke.bytes));
+        return crypto_hmac_new(CRYPTO_HASH_MD5, u->ke.bytes, 16, &u->ki);
+    }
     crypto_part ps[1] = {{k_signaturekey, sizeof k_signaturekey}};
     SR_TRY(crypto_hmac(CRYPTO_HASH_MD5, base->bytes, base->len, ps, 1, ksign));
     sr r = crypto_hmac_new(CRYPTO_HASH_MD5, ksign, sizeof ksign, &u->kc);
@@ -529,17 +581,17 @@ static sr rc4_derive_key(const krb_key *base, uint32_t usage, krb_key_kind kind,
 
 static const krb_enctype_ops k_ops[] = {
     {KRB_ENCTYPE_AES128_CTS_HMAC_SHA1_96, "aes128-cts-hmac-sha1-96", 15, 16, 12, 16, 1, 4096,
-     aes_string_to_key, aes_derive_key, aes_usage_init, aes_encrypt, aes_decrypt, aes_checksum},
+     aes_string_to_key, aes_derive_key, aes_usage_derive, aes_encrypt, aes_decrypt, aes_checksum},
     {KRB_ENCTYPE_AES256_CTS_HMAC_SHA1_96, "aes256-cts-hmac-sha1-96", 16, 32, 12, 16, 1, 4096,
-     aes_string_to_key, aes_derive_key, aes_usage_init, aes_encrypt, aes_decrypt, aes_checksum},
+     aes_string_to_key, aes_derive_key, aes_usage_derive, aes_encrypt, aes_decrypt, aes_checksum},
     {KRB_ENCTYPE_AES128_CTS_HMAC_SHA256_128, "aes128-cts-hmac-sha256-128", 19, 16, 16, 16, 1,
-     32768, aes_string_to_key, aes_derive_key, aes_usage_init, aes_encrypt, aes_decrypt,
+     32768, aes_string_to_key, aes_derive_key, aes_usage_derive, aes_encrypt, aes_decrypt,
      aes_checksum},
     {KRB_ENCTYPE_AES256_CTS_HMAC_SHA384_192, "aes256-cts-hmac-sha384-192", 20, 32, 24, 16, 1,
-     32768, aes_string_to_key, aes_derive_key, aes_usage_init, aes_encrypt, aes_decrypt,
+     32768, aes_string_to_key, aes_derive_key, aes_usage_derive, aes_encrypt, aes_decrypt,
      aes_checksum},
     {KRB_ENCTYPE_RC4_HMAC, "arcfour-hmac", -138, 16, 16, 8, 1, 0, rc4_string_to_key,
-     rc4_derive_key, rc4_usage_init, rc4_encrypt, rc4_decrypt, rc4_checksum},
+     rc4_derive_key, rc4_usage_derive, rc4_encrypt, rc4_decrypt, rc4_checksum},
 };
 
 const krb_enctype_ops *krb_enctype_lookup(int32_t enctype) {
@@ -577,9 +629,31 @@ sr krb_usage_keys_init(krb_usage_keys *u, const krb_key *base, uint32_t usage) {
     SR_ENSURE(ops != NULL && base->len == ops->key_len, SR_INVALID_PARAMETER);
     u->ops = ops;
     u->usage = usage;
-    sr r = ops->usage_init(u, base, usage);
-    if (!sr_is_ok(r)) krb_usage_keys_free(u);
-    return r;
+    u->base = *base;
+    return SR_SUCCESS;
+}
+
+/* The keys of one half (enc: Ke and Ki; else Kc), derived on first use. A
+ * failed derivation leaves that half empty (tried again next time). */
+static sr usage_need(krb_usage_keys *u, bool enc) {
+    if (enc ? u->have_enc : u->have_cksum) return SR_SUCCESS;
+    sr r = u->ops->usage_derive(u, enc);
+    if (!sr_is_ok(r)) {
+        if (enc) {
+            crypto_hmac_free(u->ki);
+            u->ki = NULL;
+            krb_key_wipe(&u->ke);
+        } else {
+            crypto_hmac_free(u->kc);
+            u->kc = NULL;
+        }
+        return r;
+    }
+    if (enc)
+        u->have_enc = true;
+    else
+        u->have_cksum = true;
+    return SR_SUCCESS;
 }
 
 void krb_usage_keys_free(krb_usage_keys *u) {
@@ -599,6 +673,7 @@ sr krb_encrypt_with_confounder(krb_usage_keys *u, const uint8_t *conf, const uin
     SR_ENSURE(in != NULL || len == 0, SR_INVALID_PARAMETER);
     SR_ENSURE(len <= SIZE_MAX - 64, SR_INVALID_PARAMETER);
     static const uint8_t empty[1];
+    SR_TRY(usage_need(u, true));
     return u->ops->encrypt(u, conf, in ? in : empty, len, out);
 }
 
@@ -616,6 +691,7 @@ sr krb_decrypt(krb_usage_keys *u, const uint8_t *in, size_t in_len, uint8_t *out
     size_t over = u->ops->conf_len + u->ops->cksum_len;
     SR_ENSURE(in_len >= over, SR_INVALID_TOKEN);
     SR_ENSURE(out != NULL || in_len == over, SR_INVALID_PARAMETER);
+    SR_TRY(usage_need(u, true));
     sr r = u->ops->decrypt(u, in, in_len, out);
     if (!sr_is_ok(r)) {
         if (out != NULL) crypto_wipe(out, in_len - over);
@@ -628,6 +704,7 @@ sr krb_decrypt(krb_usage_keys *u, const uint8_t *in, size_t in_len, uint8_t *out
 sr krb_get_mic(krb_usage_keys *u, const crypto_part *parts, size_t nparts, uint8_t *out) {
     SR_ENSURE(u != NULL && u->ops != NULL && out != NULL, SR_INVALID_PARAMETER);
     SR_ENSURE(parts != NULL || nparts == 0, SR_INVALID_PARAMETER);
+    SR_TRY(usage_need(u, false));
     return u->ops->checksum(u, parts, nparts, out);
 }
 
@@ -658,5 +735,119 @@ sr krb_decrypt_oneshot(const krb_key *key, uint32_t usage, const uint8_t *in, si
     SR_TRY(krb_usage_keys_init(&u, key, usage));
     sr r = krb_decrypt(&u, in, in_len, out, out_len);
     krb_usage_keys_free(&u);
+    return r;
+}
+
+/* ---- scattered plaintext (GSS IOV / SSPI buffer lists) ---- */
+
+static bool iov_args_ok(const krb_usage_keys *u, const uint8_t *conf, const krb_crypt_iov *parts,
+                        size_t n, const uint8_t *mac) {
+    if (u == NULL || u->ops == NULL || conf == NULL || mac == NULL) return false;
+    if (u->ops->enctype == KRB_ENCTYPE_RC4_HMAC || (parts == NULL && n > 0)) return false;
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].data == NULL && parts[i].len > 0) return false;
+    return true;
+}
+
+/* conf | the encrypted parts, in order: the CBC-CS3 stream. */
+static sr iov_gather(const uint8_t *conf, const krb_crypt_iov *parts, size_t n, tmpbuf *t) {
+    size_t total = AES_BLOCK;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].sign_only) continue;
+        SR_ENSURE(parts[i].len <= SIZE_MAX - 64 - total, SR_INVALID_PARAMETER);
+        total += parts[i].len;
+    }
+    SR_TRY(tmp_get(t, total));
+    memcpy(t->p, conf, AES_BLOCK);
+    size_t o = AES_BLOCK;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].sign_only || parts[i].len == 0) continue;
+        memcpy(t->p + o, parts[i].data, parts[i].len);
+        o += parts[i].len;
+    }
+    return SR_SUCCESS;
+}
+
+static void iov_scatter(const tmpbuf *t, uint8_t *conf, krb_crypt_iov *parts, size_t n) {
+    memcpy(conf, t->p, AES_BLOCK);
+    size_t o = AES_BLOCK;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].sign_only || parts[i].len == 0) continue;
+        memcpy(parts[i].data, t->p + o, parts[i].len);
+        o += parts[i].len;
+    }
+}
+
+/* HMAC(Ki) over [prefix |] first | every part in order. */
+static sr iov_hmac(krb_usage_keys *u, const uint8_t *prefix, const uint8_t *first,
+                   const krb_crypt_iov *parts, size_t n, uint8_t *out) {
+    uint8_t mac[CRYPTO_SHA512_LEN];
+    SR_TRY(crypto_hmac_start(u->ki));
+    if (prefix) SR_TRY(crypto_hmac_update(u->ki, prefix, AES_BLOCK));
+    SR_TRY(crypto_hmac_update(u->ki, first, AES_BLOCK));
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].len) SR_TRY(crypto_hmac_update(u->ki, parts[i].data, parts[i].len));
+    SR_TRY(crypto_hmac_finish(u->ki, mac));
+    memcpy(out, mac, u->ops->cksum_len);
+    crypto_wipe(mac, sizeof mac);
+    return SR_SUCCESS;
+}
+
+sr krb_encrypt_iov(krb_usage_keys *u, uint8_t *conf, krb_crypt_iov *parts, size_t n,
+                   uint8_t *mac) {
+    SR_ENSURE(iov_args_ok(u, conf, parts, n, mac), SR_INVALID_PARAMETER);
+    SR_TRY(usage_need(u, true));
+    static const uint8_t zero_iv[AES_BLOCK];
+    bool etm = is_sha2(u->ops->enctype);
+    /* RFC 3962: the MAC covers the plaintext, sign-only parts included. */
+    if (!etm) SR_TRY(iov_hmac(u, NULL, conf, parts, n, mac));
+    tmpbuf t = {.p = NULL};
+    SR_TRY(iov_gather(conf, parts, n, &t));
+    sr r = crypto_aes_cts(true, u->ke.bytes, u->ke.len, NULL, t.p, t.p, t.len);
+    if (sr_is_ok(r)) iov_scatter(&t, conf, parts, n);
+    tmp_release(&t);
+    /* RFC 8009: the MAC covers IV | ciphertext, sign-only parts (clear)
+     * where they stand. */
+    if (sr_is_ok(r) && etm) r = iov_hmac(u, zero_iv, conf, parts, n, mac);
+    return r;
+}
+
+sr krb_decrypt_iov(krb_usage_keys *u, uint8_t *conf, krb_crypt_iov *parts, size_t n,
+                   const uint8_t *mac) {
+    SR_ENSURE(iov_args_ok(u, conf, parts, n, mac), SR_INVALID_PARAMETER);
+    SR_TRY(usage_need(u, true));
+    static const uint8_t zero_iv[AES_BLOCK];
+    bool etm = is_sha2(u->ops->enctype);
+    size_t cl = u->ops->cksum_len;
+    uint8_t want[KRB_MAX_CKSUM_LEN];
+    if (etm) {
+        SR_TRY(iov_hmac(u, zero_iv, conf, parts, n, want));
+        SR_ENSURE(crypto_memeq(want, mac, cl), SR_MESSAGE_ALTERED);
+    }
+    tmpbuf t = {.p = NULL};
+    SR_TRY(iov_gather(conf, parts, n, &t));
+    sr r = crypto_aes_cts(false, u->ke.bytes, u->ke.len, NULL, t.p, t.p, t.len);
+    if (sr_is_ok(r) && !etm) {
+        /* The MAC over the plaintext, taken from the scratch copy (the
+         * caller's buffers change only once it matched). */
+        uint8_t full[CRYPTO_SHA512_LEN];
+        size_t o = AES_BLOCK;
+        r = crypto_hmac_start(u->ki);
+        if (sr_is_ok(r)) r = crypto_hmac_update(u->ki, t.p, AES_BLOCK);
+        for (size_t i = 0; i < n && sr_is_ok(r); i++) {
+            if (parts[i].len == 0) continue;
+            if (parts[i].sign_only) {
+                r = crypto_hmac_update(u->ki, parts[i].data, parts[i].len);
+            } else {
+                r = crypto_hmac_update(u->ki, t.p + o, parts[i].len);
+                o += parts[i].len;
+            }
+        }
+        if (sr_is_ok(r)) r = crypto_hmac_finish(u->ki, full);
+        if (sr_is_ok(r) && !crypto_memeq(full, mac, cl)) r = SR_FAIL(SR_MESSAGE_ALTERED);
+        crypto_wipe(full, sizeof full);
+    }
+    if (sr_is_ok(r)) iov_scatter(&t, conf, parts, n);
+    tmp_release(&t);
     return r;
 }

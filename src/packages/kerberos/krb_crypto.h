@@ -13,8 +13,14 @@
  * Per-message work goes through a krb_usage_keys: the keys derived for one
  * key usage (Kc, Ke, Ki for AES; K1 and Ksign for RC4) with keyed HMAC
  * templates cached, so that a MIC or a wrap costs no key derivation and no
- * HMAC key schedule. A krb_usage_keys is NOT thread-safe (its HMAC templates
+ * HMAC key schedule. The keys are derived on first use, per half (Ke and Ki
+ * with the first encrypt / decrypt, Kc with the first checksum): setting up
+ * a context's usages costs nothing until a message needs them. A
+ * krb_usage_keys is NOT thread-safe (first use derives, its HMAC templates
  * are reused in place): one per security context, under the caller's lock.
+ *
+ * Key derivation (RFC 3962 profiles): the usage constants are n-folded once
+ * (a table for usages below 64) and DR runs as a single AES-CBC call.
  *
  * Errors: SR_INVALID_PARAMETER (caller bug, unknown enctype, wrong key size),
  * SR_INVALID_TOKEN (ciphertext too short to be one), SR_MESSAGE_ALTERED
@@ -80,7 +86,9 @@ struct krb_enctype_ops {
     /* AES only (RC4 has no derived keys: SR_UNSUPPORTED). */
     SR_MUST_CHECK sr (*derive_key)(const krb_key *base, uint32_t usage, krb_key_kind kind,
                                    krb_key *out);
-    SR_MUST_CHECK sr (*usage_init)(krb_usage_keys *u, const krb_key *base, uint32_t usage);
+    /* Fill one half of u from u->base and u->usage: enc: ke and ki (the
+     * encryption keys), else kc (the checksum key). */
+    SR_MUST_CHECK sr (*usage_derive)(krb_usage_keys *u, bool enc);
     /* out has krb_encrypt_len(ops, len) bytes; conf has conf_len bytes. */
     SR_MUST_CHECK sr (*encrypt)(krb_usage_keys *u, const uint8_t *conf, const uint8_t *in,
                                 size_t len, uint8_t *out);
@@ -96,6 +104,9 @@ struct krb_enctype_ops {
 struct krb_usage_keys {
     const krb_enctype_ops *ops;
     uint32_t usage;
+    krb_key base;           /* the protocol key the others derive from */
+    bool have_enc;          /* ke and ki ready */
+    bool have_cksum;        /* kc ready */
     krb_key ke;             /* AES: Ke. RC4: K1 = HMAC(K, T) */
     crypto_hmac_ctx *ki;    /* AES: HMAC(Ki). RC4: unused */
     crypto_hmac_ctx *kc;    /* AES: HMAC(Kc). RC4: HMAC(Ksign) */
@@ -119,6 +130,8 @@ void krb_nfold(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len);
 SR_MUST_CHECK sr krb_dk(const krb_key *base, const uint8_t *constant, size_t constant_len,
                         krb_key *out);
 
+/* Checks base (known enctype, right size) and keeps a copy: the keys are
+ * derived on first use (errors of the derivation show there). */
 SR_MUST_CHECK sr krb_usage_keys_init(krb_usage_keys *u, const krb_key *base, uint32_t usage);
 void krb_usage_keys_free(krb_usage_keys *u);
 
@@ -141,6 +154,24 @@ SR_MUST_CHECK sr krb_get_mic(krb_usage_keys *u, const crypto_part *parts, size_t
 /* Constant-time compare; SR_MESSAGE_ALTERED on mismatch or wrong length. */
 SR_MUST_CHECK sr krb_verify_mic(krb_usage_keys *u, const crypto_part *parts, size_t nparts,
                                 const uint8_t *cksum, size_t cksum_len);
+
+/* Encryption over a scattered plaintext (RFC 3961 encrypt_iov semantics, as
+ * GSS_IOV_BUFFER_TYPE_DATA / _SIGN_ONLY): the confounder (conf_len bytes,
+ * a fresh random one on input for encrypt) then the parts in order; parts
+ * not sign_only are encrypted / decrypted in place (one CBC-CS3 stream:
+ * conf | those parts), every part is covered by the MAC (cksum_len bytes,
+ * written by encrypt, checked by decrypt). AES enctypes only. Decrypt
+ * changes conf and the parts only when the MAC matched (SR_MESSAGE_ALTERED
+ * otherwise). */
+typedef struct krb_crypt_iov {
+    uint8_t *data;
+    size_t len;
+    bool sign_only;
+} krb_crypt_iov;
+SR_MUST_CHECK sr krb_encrypt_iov(krb_usage_keys *u, uint8_t *conf, krb_crypt_iov *parts,
+                                 size_t n, uint8_t *mac);
+SR_MUST_CHECK sr krb_decrypt_iov(krb_usage_keys *u, uint8_t *conf, krb_crypt_iov *parts,
+                                 size_t n, const uint8_t *mac);
 
 /* One-shot conveniences (derive per call: slow path, e.g. tickets). */
 SR_MUST_CHECK sr krb_encrypt_oneshot(const krb_key *key, uint32_t usage, const uint8_t *in,

@@ -127,11 +127,13 @@ sr krb_gss_ctx_init(krb_gss_ctx *c, bool initiator, const krb_key *key,
     const krb_enctype_ops *ops = krb_enctype_lookup(key->enctype);
     SR_ENSURE(ops != NULL && key->len == ops->key_len, SR_INVALID_PARAMETER);
     c->initiator = initiator;
-    c->cfx = key->enctype != KRB_ENCTYPE_RC4_HMAC;
+    /* The acceptor subkey, when there is one, decides the token family: MIT
+     * acceptors negotiate it (RFC 4537) and answer an rc4-hmac initiator
+     * subkey with an AES acceptor subkey, then use CFX tokens. */
+    c->cfx = (acceptor_subkey ? acceptor_subkey->enctype : key->enctype) != KRB_ENCTYPE_RC4_HMAC;
     if (acceptor_subkey != NULL) {
-        bool sub_cfx = acceptor_subkey->enctype != KRB_ENCTYPE_RC4_HMAC;
-        SR_ENSURE(sub_cfx == c->cfx && krb_enctype_lookup(acceptor_subkey->enctype) != NULL,
-                  SR_INVALID_PARAMETER);
+        const krb_enctype_ops *sops = krb_enctype_lookup(acceptor_subkey->enctype);
+        SR_ENSURE(sops != NULL && acceptor_subkey->len == sops->key_len, SR_INVALID_PARAMETER);
     }
     sr r;
     if (!c->cfx) {
@@ -143,7 +145,9 @@ sr krb_gss_ctx_init(krb_gss_ctx *c, bool initiator, const krb_key *key,
     } else {
         c->key = *key;
         c->ops = ops;
-        r = keyset_init(&c->ks[0], key, initiator);
+        /* An rc4-hmac key has no CFX keys: only AcceptorSubkey tokens then. */
+        r = key->enctype == KRB_ENCTYPE_RC4_HMAC ? SR_SUCCESS
+                                                 : keyset_init(&c->ks[0], key, initiator);
         if (sr_is_ok(r) && acceptor_subkey != NULL) {
             c->have_acceptor_subkey = true;
             c->acceptor_subkey = *acceptor_subkey;
@@ -186,6 +190,7 @@ static sr recv_keys(krb_gss_ctx *c, uint8_t flags, krb_gss_keyset **ks) {
     } else {
         *ks = &c->ks[0];
     }
+    SR_ENSURE((*ks)->valid, SR_INVALID_TOKEN);
     return SR_SUCCESS;
 }
 
@@ -265,58 +270,72 @@ static sr cfx_header(uint8_t hdr[16], uint16_t tok_id, uint8_t flags, uint16_t e
 
 /* ---- RFC 4757 parsing ---- */
 
-sr krb_rc4_parse(const uint8_t *tok, size_t tok_len, krb_rc4_token *t) {
-    SR_ENSURE(t != NULL && (tok != NULL || tok_len == 0), SR_INVALID_PARAMETER);
-    memset(t, 0, sizeof *t);
-    wire_reader r, in;
-    wire_reader_init(&r, tok, tok_len);
+/* The RFC 2743 framing: 0x60, a DER length (short form, or minimal long
+ * form of 1..4 bytes) -> *len; r is left after the length. */
+static sr rc4_read_framing(wire_reader *r, size_t *len) {
     uint8_t b;
-    SR_TRY(wire_read_u8(&r, &b));
+    SR_TRY(wire_read_u8(r, &b));
     SR_ENSURE(b == 0x60, SR_INVALID_TOKEN);
-    /* DER length: short form, or minimal long form of 1..4 bytes. */
-    SR_TRY(wire_read_u8(&r, &b));
-    size_t len = b;
+    SR_TRY(wire_read_u8(r, &b));
+    size_t l = b;
     if (b >= 0x80) {
         size_t n = b & 0x7f;
         SR_ENSURE(n >= 1 && n <= 4, SR_INVALID_TOKEN);
-        len = 0;
+        l = 0;
         for (size_t i = 0; i < n; i++) {
-            SR_TRY(wire_read_u8(&r, &b));
+            SR_TRY(wire_read_u8(r, &b));
             SR_ENSURE(i > 0 || b != 0, SR_INVALID_TOKEN);
-            len = len << 8 | b;
+            l = l << 8 | b;
         }
-        SR_ENSURE(len >= 0x80, SR_INVALID_TOKEN);
+        SR_ENSURE(l >= 0x80, SR_INVALID_TOKEN);
     }
-    SR_ENSURE(len == wire_remaining(&r), SR_INVALID_TOKEN);
-    SR_TRY(wire_read_sub(&r, len, &in));
-    SR_TRY(wire_expect_bytes(&in, k_krb5_oid, sizeof k_krb5_oid));
-    const uint8_t *hdr8 = wire_peek_ptr(&in);
+    *len = l;
+    return SR_SUCCESS;
+}
+
+/* OID .. confounder; the data (Wrap) is the rest of in. */
+static sr rc4_parse_inner(wire_reader *in, krb_rc4_token *t) {
     uint16_t sgn_alg, filler;
-    SR_TRY(wire_read_u16be(&in, &t->tok_id));
-    SR_TRY(wire_read_u16be(&in, &sgn_alg));
+    SR_TRY(wire_expect_bytes(in, k_krb5_oid, sizeof k_krb5_oid));
+    const uint8_t *hdr8 = wire_peek_ptr(in);
+    SR_TRY(wire_read_u16be(in, &t->tok_id));
+    SR_TRY(wire_read_u16be(in, &sgn_alg));
     SR_ENSURE(sgn_alg == RC4_SGN_ALG_HMAC, SR_INVALID_TOKEN);
     if (t->tok_id == RC4_TOK_MIC) {
         uint32_t f4;
-        SR_TRY(wire_read_u32be(&in, &f4));
+        SR_TRY(wire_read_u32be(in, &f4));
         SR_ENSURE(f4 == 0xffffffffu, SR_INVALID_TOKEN);
     } else if (t->tok_id == RC4_TOK_WRAP) {
-        SR_TRY(wire_read_u16be(&in, &t->seal_alg));
+        SR_TRY(wire_read_u16be(in, &t->seal_alg));
         SR_ENSURE(t->seal_alg == RC4_SEAL_ALG_RC4 || t->seal_alg == RC4_SEAL_ALG_NONE,
                   SR_INVALID_TOKEN);
-        SR_TRY(wire_read_u16be(&in, &filler));
+        SR_TRY(wire_read_u16be(in, &filler));
         SR_ENSURE(filler == 0xffff, SR_INVALID_TOKEN);
     } else {
         return SR_FAIL(SR_INVALID_TOKEN);
     }
     t->hdr8 = hdr8;
-    SR_TRY(wire_read_bytes(&in, 8, &t->snd_seq));
-    SR_TRY(wire_read_bytes(&in, 8, &t->cksum));
-    if (t->tok_id == RC4_TOK_MIC) return wire_expect_end(&in);
-    SR_TRY(wire_read_bytes(&in, RC4_CONF_LEN, &t->conf));
-    t->data_len = wire_remaining(&in);
-    SR_ENSURE(t->data_len >= RC4_PAD, SR_INVALID_TOKEN); /* at least the padding */
-    SR_TRY(wire_read_bytes(&in, t->data_len, &t->data));
-    return wire_expect_end(&in);
+    SR_TRY(wire_read_bytes(in, 8, &t->snd_seq));
+    SR_TRY(wire_read_bytes(in, 8, &t->cksum));
+    if (t->tok_id == RC4_TOK_MIC) return wire_expect_end(in);
+    SR_TRY(wire_read_bytes(in, RC4_CONF_LEN, &t->conf));
+    t->data_len = wire_remaining(in);
+    return wire_read_bytes(in, t->data_len, &t->data);
+}
+
+sr krb_rc4_parse(const uint8_t *tok, size_t tok_len, krb_rc4_token *t) {
+    SR_ENSURE(t != NULL && (tok != NULL || tok_len == 0), SR_INVALID_PARAMETER);
+    memset(t, 0, sizeof *t);
+    wire_reader r, in;
+    wire_reader_init(&r, tok, tok_len);
+    size_t len;
+    SR_TRY(rc4_read_framing(&r, &len));
+    SR_ENSURE(len == wire_remaining(&r), SR_INVALID_TOKEN);
+    SR_TRY(wire_read_sub(&r, len, &in));
+    SR_TRY(rc4_parse_inner(&in, t));
+    /* A Wrap token holds at least the padding. */
+    SR_ENSURE(t->tok_id == RC4_TOK_MIC || t->data_len >= RC4_PAD, SR_INVALID_TOKEN);
+    return SR_SUCCESS;
 }
 
 static sr rc4_write_framing(wire_writer *w, size_t body) {
@@ -663,6 +682,277 @@ sr krb_gss_unwrap_split(krb_gss_ctx *c, const uint8_t *token, size_t token_len, 
     wire_writer_free(&plain);
     wire_writer_free(&joined);
     return r;
+}
+
+/* ---- SSPI buffer lists (GSS IOV with SIGN_ONLY) ---- */
+
+static size_t iov_enc_len(const krb_gss_iov *iov, size_t n) {
+    size_t t = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!iov[i].sign_only) t += iov[i].len;
+    return t;
+}
+
+static sr iov_check(const krb_gss_iov *iov, size_t n) {
+    SR_ENSURE(iov != NULL || n == 0, SR_INVALID_PARAMETER);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        SR_ENSURE(iov[i].data != NULL || iov[i].len == 0, SR_INVALID_PARAMETER);
+        SR_ENSURE(iov[i].len <= SIZE_MAX / 4 - total, SR_INVALID_PARAMETER);
+        total += iov[i].len;
+    }
+    return SR_SUCCESS;
+}
+
+/* The checksum parts: [pre...] | every iov part in order | [post...]. */
+static sr iov_parts(const crypto_part *pre, size_t npre, const krb_gss_iov *iov, size_t n,
+                    const crypto_part *post, size_t npost, crypto_part **out, size_t *nout) {
+    crypto_part *p = calloc(npre + n + npost + 1, sizeof *p);
+    SR_ENSURE(p != NULL, SR_NO_MEMORY);
+    size_t k = 0;
+    for (size_t i = 0; i < npre; i++) p[k++] = pre[i];
+    for (size_t i = 0; i < n; i++) p[k++] = (crypto_part){iov[i].data, iov[i].len};
+    for (size_t i = 0; i < npost; i++) p[k++] = post[i];
+    *out = p;
+    *nout = k;
+    return SR_SUCCESS;
+}
+
+size_t krb_gss_iov_token_len(const krb_gss_ctx *c, bool conf, size_t enc_len) {
+    if (!c->cfx) {
+        size_t body = KRB_GSS_RC4_WRAP_HDR_LEN + (c->dce_style ? 0 : enc_len + RC4_PAD);
+        return rc4_framed_len(body) - (c->dce_style ? 0 : enc_len + RC4_PAD);
+    }
+    size_t ck = c->ops->cksum_len;
+    return KRB_GSS_CFX_HEADER_LEN + (conf ? c->ops->conf_len + KRB_GSS_CFX_HEADER_LEN + ck : ck);
+}
+
+size_t krb_gss_iov_pad_len(const krb_gss_ctx *c) {
+    return (!c->cfx && !c->dce_style) ? RC4_PAD : 0;
+}
+
+/* RC4 over conf | the encrypted parts | pad, one key stream. */
+static sr rc4_iov_crypt(krb_gss_ctx *c, uint32_t seq, uint8_t *conf, krb_gss_iov *iov, size_t n,
+                        uint8_t *pad, size_t pad_len) {
+    uint8_t kcrypt[16];
+    crypto_rc4 *rc = NULL;
+    sr r = rc4_crypt_key(c, seq, kcrypt);
+    if (sr_is_ok(r)) r = crypto_rc4_new(kcrypt, 16, &rc);
+    crypto_wipe(kcrypt, sizeof kcrypt);
+    if (sr_is_ok(r)) r = crypto_rc4_update(rc, conf, conf, RC4_CONF_LEN);
+    for (size_t i = 0; i < n && sr_is_ok(r); i++)
+        if (!iov[i].sign_only && iov[i].len)
+            r = crypto_rc4_update(rc, iov[i].data, iov[i].data, iov[i].len);
+    if (sr_is_ok(r) && pad_len) r = crypto_rc4_update(rc, pad, pad, pad_len);
+    crypto_rc4_free(rc);
+    return r;
+}
+
+static sr rc4_wrap_iov(krb_gss_ctx *c, bool conf, uint32_t seq, krb_gss_iov *iov, size_t n,
+                       uint8_t *token, size_t token_cap, size_t *token_len, uint8_t *pad,
+                       size_t pad_cap, size_t *pad_len) {
+    size_t plen = krb_gss_iov_pad_len(c), enc = iov_enc_len(iov, n);
+    size_t tl = krb_gss_iov_token_len(c, conf, enc);
+    SR_ENSURE(token_cap >= tl, SR_BUFFER_TOO_SMALL);
+    SR_ENSURE(pad_cap >= plen && (pad != NULL || plen == 0), SR_BUFFER_TOO_SMALL);
+    uint8_t hdr8[8] = {0x02, 0x01, 0x11, 0x00, 0x10, 0x00, 0xff, 0xff};
+    if (!conf) hdr8[4] = hdr8[5] = 0xff;
+    uint8_t confounder[RC4_CONF_LEN], ck[16], plain[8], sndseq[8];
+    if (plen) memset(pad, (int)plen, plen);
+    SR_TRY(crypto_random(confounder, sizeof confounder));
+    crypto_part pre[2] = {{hdr8, 8}, {confounder, RC4_CONF_LEN}}, post[1] = {{pad, plen}};
+    crypto_part *parts;
+    size_t np;
+    SR_TRY(iov_parts(pre, 2, iov, n, post, plen ? 1 : 0, &parts, &np));
+    sr r = krb_get_mic(&c->rc4_seal, parts, np, ck);
+    free(parts);
+    SR_TRY(r);
+    put_be32(plain, seq);
+    memset(plain + 4, dir_byte(c->initiator), 4);
+    SR_TRY(rc4_seq_crypt(c, ck, plain, sndseq));
+    if (conf) SR_TRY(rc4_iov_crypt(c, seq, confounder, iov, n, pad, plen));
+    /* DCE style: the framing covers the header only (no data, no pad). */
+    wire_writer w;
+    wire_writer_init_fixed(&w, token, token_cap);
+    SR_TRY(rc4_write_framing(&w, KRB_GSS_RC4_WRAP_HDR_LEN + (c->dce_style ? 0 : enc + plen)));
+    SR_TRY(wire_write_bytes(&w, hdr8, 8));
+    SR_TRY(wire_write_bytes(&w, sndseq, 8));
+    SR_TRY(wire_write_bytes(&w, ck, 8));
+    SR_TRY(wire_write_bytes(&w, confounder, RC4_CONF_LEN));
+    crypto_wipe(confounder, sizeof confounder);
+    SR_ENSURE(wire_writer_len(&w) == tl, SR_INTERNAL);
+    *token_len = tl;
+    if (pad_len) *pad_len = plen;
+    return SR_SUCCESS;
+}
+
+static sr rc4_unwrap_iov(krb_gss_ctx *c, const uint8_t *token, size_t token_len,
+                         krb_gss_iov *iov, size_t n, const uint8_t *pad, size_t pad_len,
+                         bool *conf, uint64_t *seq) {
+    SR_ENSURE(pad != NULL || pad_len == 0, SR_INVALID_PARAMETER);
+    SR_ENSURE(pad_len <= 8, SR_INVALID_TOKEN);
+    size_t enc = iov_enc_len(iov, n), flen;
+    krb_rc4_token t;
+    memset(&t, 0, sizeof t);
+    wire_reader r, in;
+    wire_reader_init(&r, token, token_len);
+    SR_TRY(rc4_read_framing(&r, &flen));
+    /* The header is all of the token; the framing covers it alone (DCE
+     * style) or it and the data and the padding. */
+    size_t inner = sizeof k_krb5_oid + KRB_GSS_RC4_WRAP_HDR_LEN;
+    SR_ENSURE(wire_remaining(&r) == inner, SR_INVALID_TOKEN);
+    SR_ENSURE(flen == inner || (enc <= SIZE_MAX / 2 && flen == inner + enc + pad_len),
+              SR_INVALID_TOKEN);
+    SR_TRY(wire_read_sub(&r, inner, &in));
+    SR_TRY(rc4_parse_inner(&in, &t));
+    SR_ENSURE(t.tok_id == RC4_TOK_WRAP && t.data_len == 0, SR_INVALID_TOKEN);
+    bool sealed = t.seal_alg == RC4_SEAL_ALG_RC4;
+    uint32_t s;
+    sr dir = rc4_recv_seq(c, &t, &s);
+    /* Work on a copy of the encrypted bytes: the caller's buffers change
+     * only once the checksum matched. */
+    size_t total = RC4_CONF_LEN + enc + pad_len;
+    uint8_t *buf = xmalloc(total), ck[16];
+    krb_gss_iov *view = calloc(n + 1, sizeof *view);
+    crypto_part *parts = NULL;
+    size_t np = 0;
+    sr res = (buf && view) ? SR_SUCCESS : SR_FAIL(SR_NO_MEMORY);
+    if (sr_is_ok(res)) {
+        memcpy(buf, t.conf, RC4_CONF_LEN);
+        size_t o = RC4_CONF_LEN;
+        for (size_t i = 0; i < n; i++) {
+            view[i] = iov[i];
+            if (iov[i].sign_only) continue;
+            view[i].data = buf + o;
+            if (iov[i].len) memcpy(buf + o, iov[i].data, iov[i].len);
+            o += iov[i].len;
+        }
+        if (pad_len) memcpy(buf + o, pad, pad_len);
+        if (sealed) res = rc4_iov_crypt(c, s, buf, view, n, buf + o, pad_len);
+        crypto_part pre[2] = {{t.hdr8, 8}, {buf, RC4_CONF_LEN}}, post[1] = {{buf + o, pad_len}};
+        if (sr_is_ok(res)) res = iov_parts(pre, 2, view, n, post, pad_len ? 1 : 0, &parts, &np);
+        if (sr_is_ok(res)) res = krb_get_mic(&c->rc4_seal, parts, np, ck);
+        if (sr_is_ok(res) && !crypto_memeq(ck, t.cksum, 8)) res = SR_FAIL(SR_MESSAGE_ALTERED);
+        if (sr_is_ok(res)) res = dir;
+        /* RFC 1964 padding: each byte holds the pad length. */
+        for (size_t i = 0; sr_is_ok(res) && i < pad_len; i++)
+            if (buf[o + i] != pad_len) res = SR_FAIL(SR_INVALID_TOKEN);
+        if (sr_is_ok(res))
+            for (size_t i = 0; i < n; i++)
+                if (!iov[i].sign_only && iov[i].len) memcpy(iov[i].data, view[i].data, iov[i].len);
+    }
+    free(parts);
+    free(view);
+    free_wipe(buf, total);
+    if (!sr_is_ok(res)) return res;
+    if (conf) *conf = sealed;
+    *seq = s;
+    return SR_SUCCESS;
+}
+
+sr krb_gss_wrap_iov(krb_gss_ctx *c, bool conf, uint64_t seq, krb_gss_iov *iov, size_t n,
+                    uint8_t *token, size_t token_cap, size_t *token_len, uint8_t *pad,
+                    size_t pad_cap, size_t *pad_len) {
+    SR_ENSURE(c != NULL && c->ops != NULL && token != NULL && token_len != NULL,
+              SR_INVALID_PARAMETER);
+    SR_TRY(iov_check(iov, n));
+    if (pad_len) *pad_len = 0;
+    if (!c->cfx)
+        return rc4_wrap_iov(c, conf, (uint32_t)seq, iov, n, token, token_cap, token_len, pad,
+                            pad_cap, pad_len);
+    krb_gss_keyset *ks = send_keys(c);
+    const krb_enctype_ops *ops = ks->send_seal.ops;
+    size_t ckl = ops->cksum_len, tl = krb_gss_iov_token_len(c, conf, 0);
+    SR_ENSURE(token_cap >= tl, SR_BUFFER_TOO_SMALL);
+    uint8_t flags = send_flags(c), hdr0[16];
+    uint16_t rrc = krb_gss_dce_rrc(c, conf);
+    if (!conf) {
+        /* hdr | rotated (data | cksum) = hdr | cksum, data in place. */
+        SR_TRY(cfx_header(hdr0, CFX_TOK_WRAP, flags, 0, 0, seq));
+        crypto_part post[1] = {{hdr0, 16}}, *parts;
+        size_t np;
+        SR_TRY(iov_parts(NULL, 0, iov, n, post, 1, &parts, &np));
+        sr r = krb_get_mic(&ks->send_seal, parts, np, token + 16);
+        free(parts);
+        SR_TRY(r);
+        SR_TRY(cfx_header(token, CFX_TOK_WRAP, flags, (uint16_t)ckl, rrc, seq));
+        *token_len = tl;
+        return SR_SUCCESS;
+    }
+    /* hdr | rotated (E(conf | data | hdr0) | mac) = hdr | E(hdr0) | mac |
+     * E(conf), the data encrypted in place (EC = 0). */
+    flags |= KRB_GSS_FLAG_SEALED;
+    SR_TRY(cfx_header(hdr0, CFX_TOK_WRAP, flags, 0, 0, seq));
+    uint8_t *ehdr = token + 16, *mac = ehdr + 16, *cf = mac + ckl;
+    memcpy(ehdr, hdr0, 16);
+    SR_TRY(crypto_random(cf, ops->conf_len));
+    krb_gss_iov *all = calloc(n + 1, sizeof *all);
+    SR_ENSURE(all != NULL, SR_NO_MEMORY);
+    for (size_t i = 0; i < n; i++) all[i] = iov[i];
+    all[n] = (krb_gss_iov){ehdr, 16, false};
+    sr r = krb_encrypt_iov(&ks->send_seal, cf, all, n + 1, mac);
+    free(all);
+    SR_TRY(r);
+    SR_TRY(cfx_header(token, CFX_TOK_WRAP, flags, 0, rrc, seq));
+    *token_len = tl;
+    return SR_SUCCESS;
+}
+
+sr krb_gss_unwrap_iov(krb_gss_ctx *c, const uint8_t *token, size_t token_len, krb_gss_iov *iov,
+                      size_t n, const uint8_t *pad, size_t pad_len, bool *conf, uint64_t *seq) {
+    SR_ENSURE(c != NULL && c->ops != NULL && seq != NULL && (token != NULL || token_len == 0),
+              SR_INVALID_PARAMETER);
+    SR_TRY(iov_check(iov, n));
+    if (!c->cfx) return rc4_unwrap_iov(c, token, token_len, iov, n, pad, pad_len, conf, seq);
+    /* CFX has no padding: EC does that. */
+    SR_ENSURE(pad_len == 0, SR_INVALID_TOKEN);
+    krb_cfx_header h;
+    krb_gss_keyset *ks;
+    SR_TRY(krb_cfx_parse(token, token_len, &h));
+    SR_ENSURE(h.tok_id == CFX_TOK_WRAP, SR_INVALID_TOKEN);
+    SR_TRY(recv_keys(c, h.flags, &ks));
+    const krb_enctype_ops *ops = ks->recv_seal.ops;
+    size_t ckl = ops->cksum_len;
+    bool sealed = (h.flags & KRB_GSS_FLAG_SEALED) != 0;
+    uint8_t hdr0[16];
+    memcpy(hdr0, token, 16);
+    put_be16(hdr0 + 6, 0);
+    if (!sealed) {
+        /* The token is hdr | cksum: RRC = EC = checksum size. */
+        SR_ENSURE(h.ec == ckl && h.rrc == ckl && h.body_len == ckl, SR_INVALID_TOKEN);
+        put_be16(hdr0 + 4, 0);
+        crypto_part post[1] = {{hdr0, 16}}, *parts;
+        size_t np;
+        SR_TRY(iov_parts(NULL, 0, iov, n, post, 1, &parts, &np));
+        sr r = krb_verify_mic(&ks->recv_seal, parts, np, h.body, ckl);
+        free(parts);
+        SR_TRY(r);
+        if (conf) *conf = false;
+        *seq = h.seq;
+        return SR_SUCCESS;
+    }
+    /* The token is hdr | E(filler | hdr0) | mac | E(conf): rotated by the
+     * length of that trailer (MS-KILE DCE style: RRC + EC; else RRC). */
+    size_t tail = (size_t)h.ec + 16 + ckl;
+    size_t rot = (size_t)h.rrc + (c->dce_style ? h.ec : 0);
+    SR_ENSURE(rot == tail && h.body_len == tail + ops->conf_len, SR_INVALID_TOKEN);
+    uint8_t *tb = xmalloc(h.body_len);
+    krb_gss_iov *all = calloc(n + 1, sizeof *all);
+    sr r = (tb && all) ? SR_SUCCESS : SR_FAIL(SR_NO_MEMORY);
+    if (sr_is_ok(r)) {
+        memcpy(tb, h.body, h.body_len);
+        for (size_t i = 0; i < n; i++) all[i] = iov[i];
+        all[n] = (krb_gss_iov){tb, (size_t)h.ec + 16, false};
+        r = krb_decrypt_iov(&ks->recv_seal, tb + tail, all, n + 1, tb + h.ec + 16);
+    }
+    /* The encrypted copy of the header must match the clear one. */
+    if (sr_is_ok(r) && !crypto_memeq(tb + h.ec, hdr0, 16)) r = SR_FAIL(SR_MESSAGE_ALTERED);
+    free(all);
+    free_wipe(tb, h.body_len);
+    SR_TRY(r);
+    if (conf) *conf = true;
+    *seq = h.seq;
+    return SR_SUCCESS;
 }
 
 /* ---- replay / sequence window ---- */

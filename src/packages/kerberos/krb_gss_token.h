@@ -80,9 +80,12 @@ typedef struct krb_gss_ctx {
 } krb_gss_ctx;
 
 /* key: the initiator's subkey from the authenticator, or the ticket session
- * key; acceptor_subkey: from the AP-REP, or NULL. Both must have the same
- * enctype class (CFX or rc4); the acceptor subkey, when present, is used to
- * send and flagged AcceptorSubkey (RFC 4121 4.2.2). */
+ * key; acceptor_subkey: from the AP-REP, or NULL. The acceptor subkey, when
+ * present, decides the token family (an MIT acceptor answers an rc4-hmac
+ * initiator subkey with an AES acceptor subkey and CFX tokens; an rc4-hmac
+ * key then serves no token: only AcceptorSubkey ones are accepted), is used
+ * to send and is flagged AcceptorSubkey (RFC 4121 4.2.2). An rc4-hmac
+ * acceptor subkey is the context's one key. */
 SR_MUST_CHECK sr krb_gss_ctx_init(krb_gss_ctx *c, bool initiator, const krb_key *key,
                                   const krb_key *acceptor_subkey);
 void krb_gss_ctx_free(krb_gss_ctx *c);
@@ -118,6 +121,32 @@ SR_MUST_CHECK sr krb_gss_wrap_split(krb_gss_ctx *c, bool conf, uint64_t seq, uin
  * else SR_INVALID_TOKEN) replaces data. */
 SR_MUST_CHECK sr krb_gss_unwrap_split(krb_gss_ctx *c, const uint8_t *token, size_t token_len,
                                       uint8_t *data, size_t len, bool *conf, uint64_t *seq);
+
+/* SSPI buffer lists (EncryptMessage / DecryptMessage with several
+ * SECBUFFER_DATA buffers, DCE/RPC's sign-only header and trailer): MIT's
+ * gss_wrap_iov / gss_unwrap_iov with HEADER, DATA, SIGN_ONLY [, PADDING]
+ * and no TRAILER buffer. Parts not sign_only are encrypted in place (when
+ * sealing); all parts are integrity protected, in order.
+ *   CFX: token = header | rotated trailer: hdr | E(hdr) | mac | E(conf)
+ *        sealed (EC 0, RRC 16 + cksum), hdr | cksum otherwise (RRC = EC =
+ *        cksum). Unwrap takes only that layout (EC may be non-zero, rotated
+ *        by RRC + EC in DCE style, as MIT's DCE-style tokens are).
+ *   rc4: token = framing | header | confounder; the 1-byte padding goes to
+ *        `pad` and the framing covers data and padding, except in DCE style
+ *        (dce_style): no padding, the framing covers the header alone.
+ * The token length: krb_gss_iov_token_len (enc_len: the bytes of the parts
+ * that are not sign_only); padding: krb_gss_iov_pad_len. Unwrap changes
+ * the parts only on success. */
+typedef krb_crypt_iov krb_gss_iov;
+size_t krb_gss_iov_token_len(const krb_gss_ctx *c, bool conf, size_t enc_len);
+size_t krb_gss_iov_pad_len(const krb_gss_ctx *c);
+SR_MUST_CHECK sr krb_gss_wrap_iov(krb_gss_ctx *c, bool conf, uint64_t seq, krb_gss_iov *iov,
+                                  size_t n, uint8_t *token, size_t token_cap,
+                                  size_t *token_len, uint8_t *pad, size_t pad_cap,
+                                  size_t *pad_len);
+SR_MUST_CHECK sr krb_gss_unwrap_iov(krb_gss_ctx *c, const uint8_t *token, size_t token_len,
+                                    krb_gss_iov *iov, size_t n, const uint8_t *pad,
+                                    size_t pad_len, bool *conf, uint64_t *seq);
 
 /* Structural parse only (no crypto), for tests and fuzzers. */
 typedef struct krb_cfx_header {

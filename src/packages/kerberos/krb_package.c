@@ -19,6 +19,7 @@
 
 #include "krb_context.h"
 #include "krb_creds.h"
+#include "krb_export.h"
 
 #define KRB_CAPABILITIES 0x000F3BBFu
 #define KRB_RPCID 16u /* RPC_C_AUTHN_GSS_KERBEROS */
@@ -123,6 +124,17 @@ static sr pkg_decrypt(void *pkg_ctx, SecBufferDesc *message, ULONG seq_no, ULONG
     return krb_decrypt_message(pkg_ctx, message, seq_no, qop);
 }
 
+static sr pkg_export(void *pkg_ctx, ULONG flags, sspi_token *packed) {
+    return krb_context_export(pkg_ctx, flags, packed);
+}
+
+static sr pkg_import(const uint8_t *packed, size_t len, void **pkg_ctx) {
+    krb_context *ctx = NULL;
+    SR_TRY(krb_context_import(packed, len, &ctx));
+    *pkg_ctx = ctx;
+    return SR_SUCCESS;
+}
+
 const sspi_package sspi_kerberos_package = {
     .name = "Kerberos",
     .comment = "Microsoft Kerberos V1.0",
@@ -145,6 +157,6 @@ const sspi_package sspi_kerberos_package = {
     .verify_signature = krb_verify_sig,
     .encrypt_message = pkg_encrypt,
     .decrypt_message = pkg_decrypt,
-    .export_context = NULL,
-    .import_context = NULL,
+    .export_context = pkg_export,
+    .import_context = pkg_import,
 };

@@ -86,11 +86,10 @@ sr krb_server_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out *ou
         ctx->dce = true;
     }
     kg_keytab *kt = NULL;
-    SR_TRY(kg_keytab_resolve(c->kg, c->keytab_name, false, &kt));
+    SR_TRY(krb_creds_keytab(c, &kt));
     kg_ap_req_info info;
     int32_t krb_err = 0;
     sr r = kg_ap_req_read(c->kg, kt, c->acceptor, ap_req, ap_req_len, &ctx->auth, &info, &krb_err);
-    kg_keytab_close(c->kg, kt);
     if (!sr_is_ok(r)) {
         SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "AP-REQ refused: %s (%s)", sr_code_name(r.code),
                  kg_last_message(c->kg));

@@ -14,57 +14,8 @@
  *  - Everything else goes to the inner mech's package (SIZES, NAMES, FLAGS,
  *    SESSION_KEY, ...): Windows reports NTLM's sizes on a Negotiate context.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "core/memory.h"
-#include "core/unicode.h"
 #include "negotiate_context.h"
-
-/* One caller block: SecPkgInfoA/W followed by its strings. */
-static sr package_info_block(const sspi_package *p, bool unicode, void **out) {
-    *out = NULL;
-    if (!unicode) {
-        size_t nl = strlen(p->name) + 1, cl = strlen(p->comment) + 1;
-        SecPkgInfoA *pi = sspi_caller_alloc(sizeof(*pi) + nl + cl);
-        SR_ENSURE(pi != NULL, SR_NO_MEMORY);
-        char *s = (char *)(pi + 1);
-        memcpy(s, p->name, nl);
-        memcpy(s + nl, p->comment, cl);
-        pi->Name = s;
-        pi->Comment = s + nl;
-        pi->fCapabilities = p->capabilities;
-        pi->wVersion = p->version;
-        pi->wRPCID = p->rpcid;
-        pi->cbMaxToken = p->max_token;
-        *out = pi;
-        return SR_SUCCESS;
-    }
-    uint16_t *n = NULL, *c = NULL;
-    size_t nn = 0, cn = 0;
-    sr r = utf8_to_utf16_units(p->name, strlen(p->name), &n, &nn);
-    if (sr_is_ok(r)) r = utf8_to_utf16_units(p->comment, strlen(p->comment), &c, &cn);
-    SecPkgInfoW *pi = NULL;
-    if (sr_is_ok(r)) {
-        pi = sspi_caller_alloc(sizeof(*pi) + (nn + 1 + cn + 1) * sizeof(SEC_WCHAR));
-        if (!pi) r = SR_FAIL(SR_NO_MEMORY);
-    }
-    if (sr_is_ok(r)) {
-        SEC_WCHAR *s = (SEC_WCHAR *)(pi + 1);
-        memcpy(s, n, (nn + 1) * sizeof(SEC_WCHAR));
-        memcpy(s + nn + 1, c, (cn + 1) * sizeof(SEC_WCHAR));
-        pi->Name = s;
-        pi->Comment = s + nn + 1;
-        pi->fCapabilities = p->capabilities;
-        pi->wVersion = p->version;
-        pi->wRPCID = p->rpcid;
-        pi->cbMaxToken = p->max_token;
-        *out = pi;
-    }
-    free(n);
-    free(c);
-    return r;
-}
+#include "packages/pkg_attrs.h"
 
 static const sspi_package *current_package(const nego_context *ctx) {
     return ctx->mc ? ctx->mc->pkg : &sspi_negotiate_package;
@@ -80,29 +31,12 @@ static ULONG negotiation_state(const nego_context *ctx) {
 sr nego_query_context_attribute(nego_context *ctx, ULONG attribute, void *buffer, bool unicode) {
     SR_ENSURE(buffer != NULL, SR_INVALID_PARAMETER);
     switch (attribute) {
-    case SECPKG_ATTR_NEGOTIATION_INFO: {
-        void *pi;
-        SR_TRY(package_info_block(current_package(ctx), unicode, &pi));
-        ULONG state = negotiation_state(ctx);
-        if (unicode) {
-            ((SecPkgContext_NegotiationInfoW *)buffer)->PackageInfo = pi;
-            ((SecPkgContext_NegotiationInfoW *)buffer)->NegotiationState = state;
-        } else {
-            ((SecPkgContext_NegotiationInfoA *)buffer)->PackageInfo = pi;
-            ((SecPkgContext_NegotiationInfoA *)buffer)->NegotiationState = state;
-        }
-        return SR_SUCCESS;
-    }
+    case SECPKG_ATTR_NEGOTIATION_INFO:
+        return pkg_attr_negotiation_info(current_package(ctx), negotiation_state(ctx), buffer,
+                                         unicode);
     case SECPKG_ATTR_PACKAGE_INFO:
-    case SECPKG_ATTR_NEGOTIATION_PACKAGE: {
-        void *pi;
-        SR_TRY(package_info_block(current_package(ctx), unicode, &pi));
-        if (unicode)
-            ((SecPkgContext_PackageInfoW *)buffer)->PackageInfo = pi;
-        else
-            ((SecPkgContext_PackageInfoA *)buffer)->PackageInfo = pi;
-        return SR_SUCCESS;
-    }
+    case SECPKG_ATTR_NEGOTIATION_PACKAGE:
+        return pkg_attr_package_info(current_package(ctx), buffer, unicode);
     default:
         break;
     }

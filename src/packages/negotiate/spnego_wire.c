@@ -69,6 +69,23 @@ static sr read_field(wire_reader *seq, int *last, uint32_t max_tag, uint32_t *ta
     return SR_SUCCESS;
 }
 
+/* [choice] { SEQUENCE { ... } } filling the whole reader t: seq is the
+ * SEQUENCE's contents. */
+static sr open_choice(wire_reader *t, uint32_t choice, wire_reader *seq) {
+    wire_reader outer;
+    SR_TRY(der_expect(t, DER_CLASS_CONTEXT, true, choice, &outer));
+    SR_TRY(wire_expect_end(t));
+    SR_TRY(der_expect(&outer, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, seq));
+    return wire_expect_end(&outer);
+}
+
+/* A reader over a caller's buffer (NULL only with len 0). */
+static sr reader_over(const uint8_t *data, size_t len, wire_reader *r) {
+    SR_ENSURE(data != NULL || len == 0, SR_INVALID_PARAMETER);
+    wire_reader_init(r, data, len);
+    return SR_SUCCESS;
+}
+
 /* MechTypeList ::= SEQUENCE OF MechType, 1..SPNEGO_MAX_MECHS entries; the
  * contents of [0] must be exactly that SEQUENCE. */
 static sr read_mech_type_list(wire_reader *c, spnego_neg_token_init *v) {
@@ -116,13 +133,10 @@ static sr read_neg_hints(wire_reader *c, spnego_neg_token_init *v) {
 
 /* [0] { NegTokenInit | NegTokenInit2 }; consumes the whole reader. */
 static sr read_init_body(wire_reader *r, spnego_neg_token_init *out) {
-    wire_reader t = *r, outer, seq;
+    wire_reader t = *r, seq;
     spnego_neg_token_init v;
     memset(&v, 0, sizeof v);
-    SR_TRY(der_expect(&t, DER_CLASS_CONTEXT, true, 0, &outer));
-    SR_TRY(wire_expect_end(&t));
-    SR_TRY(der_expect(&outer, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &seq));
-    SR_TRY(wire_expect_end(&outer));
+    SR_TRY(open_choice(&t, 0, &seq));
     int last = -1;
     while (wire_remaining(&seq)) {
         uint32_t tag;
@@ -184,10 +198,9 @@ static sr read_framing(wire_reader *r, gss_view *oid, wire_reader *inner) {
 
 sr gss_parse_initial_token(const uint8_t *data, size_t len, gss_view *mech_oid,
                            gss_view *inner) {
-    SR_ENSURE(data != NULL || len == 0, SR_INVALID_PARAMETER);
     wire_reader r, in;
     gss_view oid;
-    wire_reader_init(&r, data, len);
+    SR_TRY(reader_over(data, len, &r));
     SR_TRY(read_framing(&r, &oid, &in));
     *mech_oid = oid;
     *inner = take_rest(&in);
@@ -209,13 +222,10 @@ sr spnego_read_neg_token_init(wire_reader *r, spnego_neg_token_init *out) {
 }
 
 sr spnego_read_neg_token_resp(wire_reader *r, spnego_neg_token_resp *out) {
-    wire_reader t = *r, outer, seq;
+    wire_reader t = *r, seq;
     spnego_neg_token_resp v;
     memset(&v, 0, sizeof v);
-    SR_TRY(der_expect(&t, DER_CLASS_CONTEXT, true, 1, &outer));
-    SR_TRY(wire_expect_end(&t));
-    SR_TRY(der_expect(&outer, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &seq));
-    SR_TRY(wire_expect_end(&outer));
+    SR_TRY(open_choice(&t, 1, &seq));
     int last = -1;
     while (wire_remaining(&seq)) {
         uint32_t tag;
@@ -252,23 +262,20 @@ sr spnego_read_neg_token_resp(wire_reader *r, spnego_neg_token_resp *out) {
 }
 
 sr spnego_parse_init_token(const uint8_t *data, size_t len, spnego_neg_token_init *out) {
-    SR_ENSURE(data != NULL || len == 0, SR_INVALID_PARAMETER);
     wire_reader r;
-    wire_reader_init(&r, data, len);
+    SR_TRY(reader_over(data, len, &r));
     return spnego_read_init_token(&r, out);
 }
 
 sr spnego_parse_neg_token_init(const uint8_t *data, size_t len, spnego_neg_token_init *out) {
-    SR_ENSURE(data != NULL || len == 0, SR_INVALID_PARAMETER);
     wire_reader r;
-    wire_reader_init(&r, data, len);
+    SR_TRY(reader_over(data, len, &r));
     return spnego_read_neg_token_init(&r, out);
 }
 
 sr spnego_parse_neg_token_resp(const uint8_t *data, size_t len, spnego_neg_token_resp *out) {
-    SR_ENSURE(data != NULL || len == 0, SR_INVALID_PARAMETER);
     wire_reader r;
-    wire_reader_init(&r, data, len);
+    SR_TRY(reader_over(data, len, &r));
     return spnego_read_neg_token_resp(&r, out);
 }
 
@@ -299,6 +306,24 @@ static sr fail(wire_writer *w, sr_code code) {
 }
 
 static bool view_ok(gss_view v) { return v.data != NULL || v.len == 0; }
+
+/* [choice] { SEQUENCE { ...: the caller writes the fields, then ends seq
+ * and outer. */
+static sr begin_choice(wire_writer *w, uint32_t choice, der_mark *outer, der_mark *seq) {
+    SR_TRY(der_begin(w, DER_CLASS_CONTEXT, true, choice, outer));
+    return der_begin(w, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, seq);
+}
+
+/* A NegTokenInit over mechs[0..n), nothing else set yet. */
+static sr init_with_mechs(const gss_view *mechs, size_t n, wire_writer *w,
+                          spnego_neg_token_init *t) {
+    SR_TRY(wire_writer_status(w));
+    if (mechs == NULL || n == 0 || n > SPNEGO_MAX_MECHS) return fail(w, SR_INVALID_PARAMETER);
+    memset(t, 0, sizeof *t);
+    memcpy(t->mech_types, mechs, n * sizeof *mechs);
+    t->mech_count = n;
+    return SR_SUCCESS;
+}
 
 /* [tag] { OCTET STRING } */
 static sr write_octets_field(wire_writer *w, uint32_t tag, gss_view v) {
@@ -332,8 +357,7 @@ sr spnego_build_neg_token_init(const spnego_neg_token_init *t, wire_writer *w) {
     if (t == NULL) return fail(w, SR_INVALID_PARAMETER);
     bool init2 = t->init2 || t->has_neg_hints;
     der_mark outer, seq, f;
-    SR_TRY(der_begin(w, DER_CLASS_CONTEXT, true, 0, &outer));
-    SR_TRY(der_begin(w, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &seq));
+    SR_TRY(begin_choice(w, 0, &outer, &seq));
     SR_TRY(der_begin(w, DER_CLASS_CONTEXT, true, 0, &f));
     SR_TRY(spnego_encode_mech_type_list(t->mech_types, t->mech_count, w));
     SR_TRY(der_end(w, &f));
@@ -378,8 +402,7 @@ sr spnego_build_neg_token_resp(const spnego_neg_token_resp *t, wire_writer *w) {
         (t->neg_state < SPNEGO_ACCEPT_COMPLETED || t->neg_state > SPNEGO_REQUEST_MIC))
         return fail(w, SR_INVALID_PARAMETER);
     der_mark outer, seq, f;
-    SR_TRY(der_begin(w, DER_CLASS_CONTEXT, true, 1, &outer));
-    SR_TRY(der_begin(w, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &seq));
+    SR_TRY(begin_choice(w, 1, &outer, &seq));
     if (t->has_neg_state) {
         SR_TRY(der_begin(w, DER_CLASS_CONTEXT, true, 0, &f));
         SR_TRY(der_write_enumerated(w, (int64_t)t->neg_state));
@@ -399,12 +422,8 @@ sr spnego_build_neg_token_resp(const spnego_neg_token_resp *t, wire_writer *w) {
 sr spnego_build_init(const gss_view *mechs, size_t n, const gss_view *mech_token,
                      const gss_view *mech_list_mic, const spnego_bits *req_flags,
                      wire_writer *w) {
-    SR_TRY(wire_writer_status(w));
-    if (mechs == NULL || n == 0 || n > SPNEGO_MAX_MECHS) return fail(w, SR_INVALID_PARAMETER);
     spnego_neg_token_init t;
-    memset(&t, 0, sizeof t);
-    memcpy(t.mech_types, mechs, n * sizeof *mechs);
-    t.mech_count = n;
+    SR_TRY(init_with_mechs(mechs, n, w, &t));
     if (mech_token) {
         t.has_mech_token = true;
         t.mech_token = *mech_token;
@@ -421,12 +440,8 @@ sr spnego_build_init(const gss_view *mechs, size_t n, const gss_view *mech_token
 }
 
 sr spnego_build_init2_server(const gss_view *mechs, size_t n, wire_writer *w) {
-    SR_TRY(wire_writer_status(w));
-    if (mechs == NULL || n == 0 || n > SPNEGO_MAX_MECHS) return fail(w, SR_INVALID_PARAMETER);
     spnego_neg_token_init t;
-    memset(&t, 0, sizeof t);
-    memcpy(t.mech_types, mechs, n * sizeof *mechs);
-    t.mech_count = n;
+    SR_TRY(init_with_mechs(mechs, n, w, &t));
     t.init2 = true;
     t.has_neg_hints = true;
     t.has_hint_name = true;

@@ -11,10 +11,9 @@
 #include <libsspi_ntlm.h>
 
 #include "core/log.h"
-#include "core/memory.h"
-#include "core/unicode.h"
 #include "crypto/crypto.h"
 #include "ntlm_crypto.h"
+#include "packages/pkg_attrs.h"
 
 #define LOG_COMPONENT "ntlm-creds"
 
@@ -158,28 +157,22 @@ sr ntlm_creds_client_keys(ntlm_creds *c, bool want_lm, ntlm_client_keys *out) {
     return r;
 }
 
-static sr read_ulong(const void *buffer, ULONG buffer_len, ULONG *v) {
-    SR_ENSURE(buffer != NULL && buffer_len == sizeof(ULONG), SR_INVALID_PARAMETER);
-    memcpy(v, buffer, sizeof(ULONG));
+sr ntlm_qualified_name(const char *domain, const char *user, char **out) {
+    const char *d = domain ? domain : "";
+    const char *u = user ? user : "";
+    size_t n = strlen(d) + strlen(u) + 2;
+    *out = malloc(n);
+    SR_ENSURE(*out != NULL, SR_NO_MEMORY);
+    if (d[0])
+        snprintf(*out, n, "%s\\%s", d, u);
+    else
+        snprintf(*out, n, "%s", u);
     return SR_SUCCESS;
 }
 
-/* The path argument of USER_FILE: char* (A) or SEC_WCHAR* (W), bounded by
- * buffer_len bytes. */
-static sr read_path(const void *buffer, ULONG buffer_len, bool unicode, char **out) {
-    *out = NULL;
-    SR_ENSURE(buffer != NULL, SR_INVALID_PARAMETER);
-    if (unicode) {
-        const SEC_WCHAR *w = buffer;
-        size_t max = buffer_len / sizeof(SEC_WCHAR), n = 0;
-        while (n < max && w[n] != 0) n++;
-        size_t len;
-        return utf16_units_to_utf8((const uint16_t *)w, n, out, &len);
-    }
-    const char *a = buffer;
-    size_t n = strnlen(a, buffer_len);
-    *out = strndup(a, n);
-    SR_ENSURE(*out != NULL, SR_NO_MEMORY);
+static sr read_ulong(const void *buffer, ULONG buffer_len, ULONG *v) {
+    SR_ENSURE(buffer != NULL && buffer_len == sizeof(ULONG), SR_INVALID_PARAMETER);
+    memcpy(v, buffer, sizeof(ULONG));
     return SR_SUCCESS;
 }
 
@@ -189,7 +182,8 @@ sr ntlm_creds_set_attribute(ntlm_creds *c, ULONG attribute, const void *buffer, 
     switch (attribute) {
     case SECPKG_CRED_ATTR_LIBSSPI_NTLM_USER_FILE: {
         char *path;
-        SR_TRY(read_path(buffer, buffer_len, unicode, &path));
+        /* char* (A) or SEC_WCHAR* (W), bounded by buffer_len bytes. */
+        SR_TRY(pkg_attr_read_string(buffer, buffer_len, unicode, &path));
         pthread_mutex_lock(&c->lock);
         sr r = creds_set_file(c, path);
         pthread_mutex_unlock(&c->lock);
@@ -243,21 +237,9 @@ sr ntlm_creds_query_attribute(ntlm_creds *c, ULONG attribute, void *buffer, bool
     if (attribute != SECPKG_CRED_ATTR_NAMES) return SR_FAIL(SR_UNSUPPORTED);
     /* Windows returns "DOMAIN\user" for the credential's user. */
     SR_ENSURE(c->identity != NULL, SR_NO_CREDENTIALS);
-    const sspi_identity *id = c->identity;
-    size_t n = strlen(id->domain) + strlen(id->user) + 2;
-    char *name = malloc(n);
-    SR_ENSURE(name != NULL, SR_NO_MEMORY);
-    if (id->domain[0])
-        snprintf(name, n, "%s\\%s", id->domain, id->user);
-    else
-        snprintf(name, n, "%s", id->user);
-    void *s = NULL;
-    sr r = sspi_caller_string(name, unicode, &s);
+    char *name;
+    SR_TRY(ntlm_qualified_name(c->identity->domain, c->identity->user, &name));
+    sr r = pkg_cred_attr_names(name, buffer, unicode);
     free(name);
-    SR_TRY(r);
-    if (unicode)
-        ((SecPkgCredentials_NamesW *)buffer)->sUserName = s;
-    else
-        ((SecPkgCredentials_NamesA *)buffer)->sUserName = s;
-    return SR_SUCCESS;
+    return r;
 }

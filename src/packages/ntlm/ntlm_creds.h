@@ -75,6 +75,10 @@ SR_MUST_CHECK sr ntlm_creds_set_attribute(ntlm_creds *c, ULONG attribute, const 
 SR_MUST_CHECK sr ntlm_creds_query_attribute(ntlm_creds *c, ULONG attribute, void *buffer,
                                             bool unicode);
 
+/* "DOMAIN\user", or "user" when the domain is empty (NULL is ""), as
+ * heap UTF-8. */
+SR_MUST_CHECK sr ntlm_qualified_name(const char *domain, const char *user, char **out);
+
 /* LM_COMPAT_LEVEL from the environment (default 3; invalid values are
  * ignored with a log line). */
 unsigned ntlm_lm_compat_from_env(void);

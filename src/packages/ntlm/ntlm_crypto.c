@@ -310,19 +310,35 @@ static sr init_keys(ntlm_seal_state *st, const uint8_t esk[16], bool c2s) {
                    : md5_with_magic(esk, 16, k_s2c_sign, sizeof k_s2c_sign, st->sign_key));
     }
     st->ready = true;
-    st->keyed = false;
     return SR_SUCCESS;
 }
 
-/* The HMAC template (ESS) and the RC4 stream from the derived keys, on the
- * first use of a direction (see ntlm_crypto.h). */
-static sr ensure_keyed(ntlm_seal_state *st) {
-    SR_ENSURE(st->ready, SR_INVALID_PARAMETER);
-    if (st->keyed) return SR_SUCCESS;
-    SR_TRY(crypto_rc4_stream_init(&st->rc4, st->seal_key, st->seal_key_len));
-    if (has_ess(st->flags)) crypto_hmac_md5_key_init(&st->hmac, st->sign_key, 16);
-    st->keyed = true;
+/* SIGNKEY/SEALKEY of a deferred state, on its first use. */
+static sr ensure_ready(ntlm_seal_state *st) {
+    if (st->ready) return SR_SUCCESS;
+    SR_ENSURE(st->deferred, SR_INVALID_PARAMETER);
+    sr r = init_keys(st, st->esk, st->c2s);
+    if (!sr_is_ok(r)) return r;
+    crypto_wipe(st->esk, sizeof st->esk);
+    st->deferred = false;
     return SR_SUCCESS;
+}
+
+/* The RC4 handle (keyed with SEALKEY) and the HMAC template, each on the
+ * first use of a direction that needs it (see ntlm_crypto.h). */
+static sr ensure_rc4(ntlm_seal_state *st) {
+    SR_TRY(ensure_ready(st));
+    if (st->rc4 != NULL) return SR_SUCCESS;
+    SR_TRY(crypto_rc4_new(st->seal_key, st->seal_key_len, &st->rc4));
+    memcpy(st->rc4_key, st->seal_key, st->seal_key_len);
+    st->rc4_key_len = st->seal_key_len;
+    return SR_SUCCESS;
+}
+
+static sr ensure_hmac(ntlm_seal_state *st) {
+    SR_TRY(ensure_ready(st));
+    if (st->hmac != NULL) return SR_SUCCESS;
+    return crypto_hmac_new(CRYPTO_HASH_MD5, st->sign_key, sizeof st->sign_key, &st->hmac);
 }
 
 sr ntlm_seal_state_init(ntlm_seal_state *st, uint32_t flags, const uint8_t exported_session_key[16],
@@ -336,60 +352,86 @@ sr ntlm_seal_state_init(ntlm_seal_state *st, uint32_t flags, const uint8_t expor
     return r;
 }
 
+sr ntlm_seal_state_init_deferred(ntlm_seal_state *st, uint32_t flags,
+                                 const uint8_t exported_session_key[16], bool is_client,
+                                 bool send) {
+    SR_ENSURE(st != NULL && exported_session_key != NULL, SR_INVALID_PARAMETER);
+    memset(st, 0, sizeof *st);
+    st->flags = flags;
+    st->deferred = true;
+    st->c2s = is_client == send;
+    memcpy(st->esk, exported_session_key, sizeof st->esk);
+    return SR_SUCCESS;
+}
+
 void ntlm_seal_state_clear(ntlm_seal_state *st) {
     if (st == NULL) return;
+    crypto_hmac_free(st->hmac);
+    crypto_rc4_free(st->rc4);
     crypto_wipe(st, sizeof *st);
 }
 
-/* Replace the RC4 stream; on failure the old one is left as it was. */
+/* Re-key the RC4 handle in place (no allocation once it exists). If that
+ * fails the handle is dropped: the direction is back to "SEALKEY, nothing
+ * used", and the caller's error ends the message. */
 static sr rc4_rekey(ntlm_seal_state *st, const uint8_t *key, size_t key_len) {
-    SR_ENSURE(st->ready, SR_INVALID_PARAMETER);
-    crypto_rc4_stream fresh;
-    sr r = crypto_rc4_stream_init(&fresh, key, key_len);
-    if (sr_is_ok(r)) {
-        st->rc4 = fresh;
-        if (!st->keyed && has_ess(st->flags)) crypto_hmac_md5_key_init(&st->hmac, st->sign_key, 16);
-        st->keyed = true;
+    SR_ENSURE(st->ready && key_len >= 1 && key_len <= sizeof st->rc4_key, SR_INVALID_PARAMETER);
+    sr r = st->rc4 != NULL ? crypto_rc4_rekey(st->rc4, key, key_len)
+                           : crypto_rc4_new(key, key_len, &st->rc4);
+    if (!sr_is_ok(r)) {
+        crypto_rc4_free(st->rc4);
+        st->rc4 = NULL;
+        crypto_wipe(st->rc4_key, sizeof st->rc4_key);
+        st->rc4_key_len = 0;
+        return r;
     }
-    crypto_wipe(&fresh, sizeof fresh);
-    return r;
+    if (st->rc4_key != key) memcpy(st->rc4_key, key, key_len);
+    st->rc4_key_len = key_len;
+    return SR_SUCCESS;
 }
 
-sr ntlm_seal_state_rc4_export(const ntlm_seal_state *st, uint8_t out[CRYPTO_RC4_STATE_LEN]) {
-    SR_ENSURE(st != NULL && st->ready && out != NULL, SR_INVALID_PARAMETER);
-    if (st->keyed) {
-        crypto_rc4_stream_export(&st->rc4, out);
+sr ntlm_seal_state_rc4_export(ntlm_seal_state *st, ntlm_rc4_position *pos) {
+    SR_ENSURE(st != NULL && pos != NULL, SR_INVALID_PARAMETER);
+    SR_TRY(ensure_ready(st));
+    memset(pos, 0, sizeof *pos);
+    if (st->rc4 == NULL) { /* never used: SEALKEY at its start */
+        memcpy(pos->key, st->seal_key, st->seal_key_len);
+        pos->key_len = st->seal_key_len;
         return SR_SUCCESS;
     }
-    /* Never used: the stream is the fresh key schedule of SEALKEY. */
-    crypto_rc4_stream fresh;
-    sr r = crypto_rc4_stream_init(&fresh, st->seal_key, st->seal_key_len);
-    if (sr_is_ok(r)) crypto_rc4_stream_export(&fresh, out);
-    crypto_wipe(&fresh, sizeof fresh);
-    return r;
+    pos->offset = crypto_rc4_offset(st->rc4);
+    if (pos->offset > NTLM_RC4_POSITION_MAX) return SR_FAIL(SR_UNSUPPORTED);
+    memcpy(pos->key, st->rc4_key, st->rc4_key_len);
+    pos->key_len = st->rc4_key_len;
+    return SR_SUCCESS;
 }
 
-sr ntlm_seal_state_rc4_import(ntlm_seal_state *st, const uint8_t in[CRYPTO_RC4_STATE_LEN]) {
-    SR_ENSURE(st != NULL && in != NULL, SR_INVALID_PARAMETER);
-    SR_TRY(ensure_keyed(st));
-    crypto_rc4_stream fresh;
-    sr r = crypto_rc4_stream_import(in, &fresh);
-    if (sr_is_ok(r)) st->rc4 = fresh;
-    crypto_wipe(&fresh, sizeof fresh);
-    if (r.code == SR_INVALID_PARAMETER) return SR_FAIL(SR_INVALID_TOKEN);
-    return r;
+sr ntlm_seal_state_rc4_import(ntlm_seal_state *st, const ntlm_rc4_position *pos) {
+    SR_ENSURE(st != NULL && pos != NULL, SR_INVALID_PARAMETER);
+    SR_TRY(ensure_ready(st));
+    SR_ENSURE(pos->key_len >= 1 && pos->key_len <= sizeof pos->key &&
+                  pos->offset <= NTLM_RC4_POSITION_MAX,
+              SR_INVALID_TOKEN);
+    /* An unused SEALKEY stream stays lazy (and exports back the same). */
+    if (st->rc4 == NULL && pos->offset == 0 && pos->key_len == st->seal_key_len &&
+        crypto_memeq(pos->key, st->seal_key, pos->key_len))
+        return SR_SUCCESS;
+    SR_TRY(rc4_rekey(st, pos->key, pos->key_len));
+    return crypto_rc4_skip(st->rc4, pos->offset); /* O(offset) */
 }
 
 sr ntlm_seal_state_reset(ntlm_seal_state *st) {
-    SR_ENSURE(st != NULL && st->seal_key_len != 0, SR_INVALID_PARAMETER);
-    SR_TRY(rc4_rekey(st, st->seal_key, st->seal_key_len));
+    SR_ENSURE(st != NULL && (st->ready || st->deferred), SR_INVALID_PARAMETER);
+    /* Without a handle the stream is at SEALKEY's start already. */
+    if (st->rc4 != NULL) SR_TRY(rc4_rekey(st, st->seal_key, st->seal_key_len));
     st->seq_num = 0;
     return SR_SUCCESS;
 }
 
 sr ntlm_seal_state_datagram_rekey(ntlm_seal_state *st, uint32_t seq_num) {
-    SR_ENSURE(st != NULL && st->seal_key_len != 0, SR_INVALID_PARAMETER);
+    SR_ENSURE(st != NULL && (st->ready || st->deferred), SR_INVALID_PARAMETER);
     if (!has_ess(st->flags) || !(st->flags & NTLMSSP_NEGOTIATE_DATAGRAM)) return SR_SUCCESS;
+    SR_TRY(ensure_ready(st));
     uint8_t seq[4], key[CRYPTO_MD5_LEN];
     put_le32(seq, seq_num);
     crypto_part parts[2] = {{st->seal_key, st->seal_key_len}, {seq, 4}};
@@ -399,12 +441,16 @@ sr ntlm_seal_state_datagram_rekey(ntlm_seal_state *st, uint32_t seq_num) {
     return r;
 }
 
+/* RC4 through the direction's handle (created on first use). */
+static sr rc4_apply(ntlm_seal_state *st, uint8_t *data, size_t len) {
+    SR_TRY(ensure_rc4(st));
+    return crypto_rc4_update(st->rc4, data, data, len);
+}
+
 sr ntlm_seal_data(ntlm_seal_state *st, uint8_t *data, size_t len) {
     SR_ENSURE(st != NULL, SR_INVALID_PARAMETER);
     SR_ENSURE(data != NULL || len == 0, SR_INVALID_PARAMETER);
-    SR_TRY(ensure_keyed(st));
-    crypto_rc4_stream_update(&st->rc4, data, data, len);
-    return SR_SUCCESS;
+    return rc4_apply(st, data, len);
 }
 
 /* ---- 3.4.4 MAC ------------------------------------------------------- */
@@ -412,19 +458,19 @@ sr ntlm_seal_data(ntlm_seal_state *st, uint8_t *data, size_t len) {
 /* HMAC_MD5(SigningKey, SeqNum || Message)[0..7]. */
 static sr ess_checksum(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *parts,
                        size_t nparts, uint8_t out[8]) {
-    SR_TRY(ensure_keyed(st));
     for (size_t i = 0; i < nparts; i++)
         SR_ENSURE(parts[i].data != NULL || parts[i].len == 0, SR_INVALID_PARAMETER);
+    SR_TRY(ensure_hmac(st));
     uint8_t seq[4], digest[CRYPTO_MD5_LEN];
-    crypto_md5_state h;
     put_le32(seq, seq_num);
-    crypto_hmac_md5_begin(&st->hmac, &h);
-    crypto_md5_update(&h, seq, 4);
-    for (size_t i = 0; i < nparts; i++) crypto_md5_update(&h, parts[i].data, parts[i].len);
-    crypto_hmac_md5_end(&st->hmac, &h, digest);
-    memcpy(out, digest, 8);
+    sr r = crypto_hmac_start(st->hmac);
+    if (sr_is_ok(r)) r = crypto_hmac_update(st->hmac, seq, 4);
+    for (size_t i = 0; i < nparts && sr_is_ok(r); i++)
+        r = crypto_hmac_update(st->hmac, parts[i].data, parts[i].len);
+    if (sr_is_ok(r)) r = crypto_hmac_finish(st->hmac, digest);
+    if (sr_is_ok(r)) memcpy(out, digest, 8);
     crypto_wipe(digest, sizeof digest);
-    return SR_SUCCESS;
+    return r;
 }
 
 static uint32_t crc_parts(const crypto_part *parts, size_t nparts) {
@@ -445,25 +491,33 @@ sr ntlm_mac_prepare(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *pa
 sr ntlm_mac_finish(ntlm_seal_state *st, uint32_t seq_num, const uint8_t checksum[8],
                    uint8_t out[NTLM_SIGNATURE_LEN]) {
     SR_ENSURE(st != NULL, SR_INVALID_PARAMETER);
-    SR_TRY(ensure_keyed(st));
-    put_le32(out, NTLM_SIG_VERSION);
+    SR_TRY(ensure_ready(st));
     if (has_ess(st->flags)) {
-        memcpy(out + 4, checksum, 8);
-        if (st->flags & NTLMSSP_NEGOTIATE_KEY_EXCH)
-            crypto_rc4_stream_update(&st->rc4, out + 4, out + 4, 8);
-        put_le32(out + 12, seq_num);
-        return SR_SUCCESS;
+        uint8_t sum[8];
+        memcpy(sum, checksum, 8);
+        sr r = SR_SUCCESS;
+        if (st->flags & NTLMSSP_NEGOTIATE_KEY_EXCH) r = rc4_apply(st, sum, 8);
+        if (sr_is_ok(r)) {
+            put_le32(out, NTLM_SIG_VERSION);
+            memcpy(out + 4, sum, 8);
+            put_le32(out + 12, seq_num);
+        }
+        crypto_wipe(sum, sizeof sum);
+        return r;
     }
     /* RandomPad (0), CRC32 and SeqNum go through the handle in this order;
      * RC4(0) XOR SeqNum is RC4 of SeqNum. The pad is then set to 0. */
     uint8_t body[12] = {0};
     memcpy(body + 4, checksum, 4);
     put_le32(body + 8, seq_num);
-    crypto_rc4_stream_update(&st->rc4, body, body, sizeof body);
-    memset(out + 4, 0, 4);
-    memcpy(out + 8, body + 4, 8);
+    sr r = rc4_apply(st, body, sizeof body);
+    if (sr_is_ok(r)) {
+        put_le32(out, NTLM_SIG_VERSION);
+        memset(out + 4, 0, 4);
+        memcpy(out + 8, body + 4, 8);
+    }
     crypto_wipe(body, sizeof body);
-    return SR_SUCCESS;
+    return r;
 }
 
 sr ntlm_mac(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *parts, size_t nparts,
@@ -488,7 +542,7 @@ static sr verify_ess(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *p
     uint32_t tok_seq = get_le32(sig + 12);
     memcpy(got, sig + 4, 8);
     sr r = SR_SUCCESS;
-    if (st->flags & NTLMSSP_NEGOTIATE_KEY_EXCH) crypto_rc4_stream_update(&st->rc4, got, got, 8);
+    if (st->flags & NTLMSSP_NEGOTIATE_KEY_EXCH) r = rc4_apply(st, got, 8);
     if (sr_is_ok(r)) r = ess_checksum(st, seq_num, parts, nparts, want);
     bool sum_ok = sr_is_ok(r) && crypto_memeq(got, want, 8);
     bool alt_ok = false;
@@ -507,7 +561,11 @@ static sr verify_v1(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *pa
                     size_t nparts, const uint8_t sig[NTLM_SIGNATURE_LEN], bool version_ok) {
     uint8_t body[12], crc[4];
     memcpy(body, sig + 4, 12);
-    crypto_rc4_stream_update(&st->rc4, body, body, sizeof body);
+    sr r = rc4_apply(st, body, sizeof body);
+    if (!sr_is_ok(r)) {
+        crypto_wipe(body, sizeof body);
+        return r;
+    }
     put_le32(crc, crc_parts(parts, nparts));
     /* body[0..3] is the RandomPad: ignored (see ntlm_crypto.h). */
     bool sum_ok = crypto_memeq(body + 4, crc, 4);
@@ -519,7 +577,7 @@ static sr verify_v1(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *pa
 sr ntlm_mac_verify(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *parts, size_t nparts,
                    const uint8_t sig[NTLM_SIGNATURE_LEN]) {
     SR_ENSURE(st != NULL && sig != NULL, SR_INVALID_PARAMETER);
-    SR_TRY(ensure_keyed(st));
+    SR_TRY(ensure_ready(st));
     SR_ENSURE(parts != NULL || nparts == 0, SR_INVALID_PARAMETER);
     bool version_ok = get_le32(sig) == NTLM_SIG_VERSION;
     if (has_ess(st->flags)) return verify_ess(st, seq_num, parts, nparts, sig, version_ok);

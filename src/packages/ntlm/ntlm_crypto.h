@@ -86,31 +86,44 @@ SR_MUST_CHECK sr ntlm_mic(const uint8_t exported_session_key[16], const uint8_t 
  * with the cursor: SR_INVALID_TOKEN if inconsistent. NULL/0 -> 16 zeros. */
 SR_MUST_CHECK sr ntlm_channel_bindings_hash(const uint8_t *buf, size_t len, uint8_t out[16]);
 
-/* Per-direction signing/sealing state (3.4.4 - 3.4.5). Everything is held
- * by value (no heap): initialising and clearing a direction allocates
- * nothing, and a message touches only this struct. SIGNKEY and SEALKEY are
- * derived by ntlm_seal_state_init; the HMAC template and the RC4 key
- * schedule (most of the cost of a direction) are set up on first use, so a
- * context that never signs or seals (HTTP authentication) never pays for
- * them. */
+/* Per-direction signing/sealing state (3.4.4 - 3.4.5). SIGNKEY and SEALKEY
+ * are derived by ntlm_seal_state_init (no allocation); the OpenSSL objects
+ * (the keyed HMAC-MD5 template and the RC4 EVP_CIPHER_CTX) are created on
+ * first use of a direction, so a context that never signs or seals (HTTP
+ * authentication) never pays for them. After that, a message allocates
+ * nothing for RC4; HMAC-MD5 costs the allocations of crypto_hmac_start /
+ * crypto_hmac_finish (crypto.h: two on OpenSSL 3.0). The struct owns the
+ * two objects: never copy it by value; ntlm_seal_state_clear frees them. */
 typedef struct ntlm_seal_state {
     uint32_t flags;          /* negotiated NTLMSSP flags */
     bool ready;              /* sign_key / seal_key derived */
-    bool keyed;              /* hmac (ESS) and rc4 set up from them */
+    bool deferred;           /* not ready yet: derive from esk on first use */
+    bool c2s;                /* deferred: client-to-server keys */
+    uint8_t esk[16];         /* deferred: ExportedSessionKey (wiped once used) */
     uint8_t sign_key[16];    /* ESS: SIGNKEY; v1: unused */
     uint8_t seal_key[16];    /* SEALKEY, significant length seal_key_len */
     size_t seal_key_len;
-    crypto_hmac_md5_key hmac; /* HMAC_MD5 keyed with sign_key (ESS) */
     uint32_t seq_num;        /* next sequence number this direction */
-    crypto_rc4_stream rc4;   /* RC4 handle, state continues across messages */
+    crypto_hmac_ctx *hmac;   /* HMAC_MD5 keyed with sign_key (ESS), lazily */
+    crypto_rc4 *rc4;         /* RC4 handle, continues across messages, lazily;
+                              * NULL means "SEALKEY, nothing used yet" */
+    uint8_t rc4_key[16];     /* with rc4: the key it was last keyed with */
+    size_t rc4_key_len;      /* (SEALKEY, or the DATAGRAM per-message key) */
 } ntlm_seal_state;
 
 /* Derive SIGNKEY/SEALKEY for one direction (3.4.5.2, 3.4.5.3): `send` and
  * `is_client` pick "client-to-server" or "server-to-client" magic. 40/56/128
- * bit weakening as the flags say. Initialises RC4 and HMAC state. */
+ * bit weakening as the flags say. st is overwritten: it must be fresh
+ * (uninitialised or cleared), never a state holding OpenSSL objects. */
 SR_MUST_CHECK sr ntlm_seal_state_init(ntlm_seal_state *st, uint32_t flags,
                                       const uint8_t exported_session_key[16], bool is_client,
                                       bool send);
+/* The same, but SIGNKEY/SEALKEY (four MD5s for a session) are derived on
+ * the first use of the direction: a context that never signs or seals
+ * never derives them. ntlm_session_start uses this one. */
+SR_MUST_CHECK sr ntlm_seal_state_init_deferred(ntlm_seal_state *st, uint32_t flags,
+                                               const uint8_t exported_session_key[16],
+                                               bool is_client, bool send);
 void ntlm_seal_state_clear(ntlm_seal_state *st);
 
 /* MAC (3.4.4): the 16-byte NTLMSSP_MESSAGE_SIGNATURE over the message parts
@@ -152,14 +165,24 @@ SR_MUST_CHECK sr ntlm_mac_finish(ntlm_seal_state *st, uint32_t seq_num, const ui
  * nothing for other flag sets. */
 SR_MUST_CHECK sr ntlm_seal_state_datagram_rekey(ntlm_seal_state *st, uint32_t seq_num);
 
-/* ExportSecurityContext (ntlm_export.c): the running RC4 state of a
- * direction (CRYPTO_RC4_STATE_LEN bytes, secret). Keys and the HMAC are
- * re-derived with ntlm_seal_state_init on import, then the RC4 state is
- * replaced; an imported state that is not an RC4 state: SR_INVALID_TOKEN. */
-SR_MUST_CHECK sr ntlm_seal_state_rc4_export(const ntlm_seal_state *st,
-                                            uint8_t out[CRYPTO_RC4_STATE_LEN]);
-SR_MUST_CHECK sr ntlm_seal_state_rc4_import(ntlm_seal_state *st,
-                                            const uint8_t in[CRYPTO_RC4_STATE_LEN]);
+/* ExportSecurityContext (ntlm_export.c). OpenSSL cannot export an RC4
+ * state, so a direction's stream is carried as its position: the key it
+ * was keyed with (SEALKEY, or the last DATAGRAM per-message key) and the
+ * number of key stream bytes used since. Import re-derives the keys with
+ * ntlm_seal_state_init, then re-keys RC4 and discards `offset` key stream
+ * bytes: O(offset), about the cost of sealing that much data again
+ * (~0.4 GB/s on OpenSSL's RC4), which is why offsets above
+ * NTLM_RC4_POSITION_MAX are refused on both sides (export: SR_UNSUPPORTED;
+ * import: SR_INVALID_TOKEN, as is a key length outside 1..16). The
+ * position holds the key: secret, wipe it. */
+#define NTLM_RC4_POSITION_MAX ((uint64_t)1 << 30)
+typedef struct ntlm_rc4_position {
+    uint8_t key[16];
+    size_t key_len; /* 1..16 */
+    uint64_t offset;
+} ntlm_rc4_position;
+SR_MUST_CHECK sr ntlm_seal_state_rc4_export(ntlm_seal_state *st, ntlm_rc4_position *pos);
+SR_MUST_CHECK sr ntlm_seal_state_rc4_import(ntlm_seal_state *st, const ntlm_rc4_position *pos);
 
 /* Notes on the functions above:
  *  - ntlm_mac / ntlm_mac_verify never change st->seq_num: the caller owns

@@ -5,26 +5,41 @@
  * holds nothing worth moving: SEC_E_NO_CONTEXT, as for message functions).
  * The blob carries everything per-message protection and attributes need:
  * role, negotiated flags, ISC/ASC_RET flags, the ExportedSessionKey, the
- * names, and for each direction the sequence number and the running RC4
- * state (crypto_rc4_export: the key stream continues exactly where it was).
- * Signing keys and the HMAC state are re-derived from the session key and
- * the flags on import (MS-NLMP 3.4.5), so they are not stored.
+ * names, and for each direction the sequence number and the position of
+ * its RC4 stream. Signing and sealing keys are re-derived from the session
+ * key and the flags on import (MS-NLMP 3.4.5), so they are not stored.
  *
- * The blob is secret (session key, key stream state): the API layer returns
- * it in caller memory, which FreeContextBuffer wipes. Layout (all integers
- * little-endian; version 1):
+ * RC4 position, not RC4 state: RC4 runs on OpenSSL's EVP (legacy provider),
+ * which cannot export its internal state. A direction's stream is carried
+ * as the key it was keyed with (SEALKEY, or the last per-message DATAGRAM
+ * key) and the number of key stream bytes used since; import re-keys and
+ * discards that many bytes. Import therefore costs O(bytes sealed or
+ * signed since keying) -- roughly what sealing them again costs (~0.4 GB/s
+ * with OpenSSL's RC4) -- and offsets above NTLM_RC4_POSITION_MAX (1 GiB,
+ * ntlm_crypto.h) are refused: Export returns SEC_E_UNSUPPORTED_FUNCTION
+ * for such a context, Import SEC_E_INVALID_TOKEN for such a blob.
  *
- *   "LSSPNTLM" magic (8)  | u32 version = 1 | u8 is_server | u8 anonymous |
+ * The blob is secret (session key, RC4 keys): the API layer returns it in
+ * caller memory, which FreeContextBuffer wipes. Layout (all integers
+ * little-endian; version 2 -- version 1 carried the raw RC4 S-box of a
+ * built-in RC4, was never released, and is refused):
+ *
+ *   "LSSPNTLM" magic (8)  | u32 version = 2 | u8 is_server | u8 anonymous |
  *   u16 reserved = 0      | u32 neg_flags   | u32 context_attr |
  *   u32 client_flags      | u64 start_time  | ExportedSessionKey (16) |
  *   5 x string (user, domain, workstation, server_domain, target_name):
  *       u8 present (0/1), u16 length, bytes (no NUL; absent => length 0) |
- *   send: u32 seq_num, RC4 state (258) |
- *   u8 has_recv (1 iff EXTENDED_SESSIONSECURITY) [u32 seq_num, RC4 (258)]
+ *   send: direction |
+ *   u8 has_recv (1 iff EXTENDED_SESSIONSECURITY) [recv: direction]
+ *
+ *   direction = u32 seq_num | u8 rc4_key_len (1..16) |
+ *               rc4_key (16: key_len bytes, then zeros) |
+ *               u64 rc4_offset (<= NTLM_RC4_POSITION_MAX)
  *
  * Import parses with the cursor: any deviation (bad magic/version, values
- * out of range, a string with a NUL, an RC4 state that is not a
- * permutation, trailing bytes) is SR_INVALID_TOKEN.
+ * out of range, a string with a NUL, non-zero key padding, trailing bytes)
+ * is SR_INVALID_TOKEN. The format is canonical: exporting an imported
+ * context gives back the same bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +53,7 @@
 #define LOG_COMPONENT "ntlm-export"
 
 static const uint8_t k_magic[8] = {'L', 'S', 'S', 'P', 'N', 'T', 'L', 'M'};
-#define EXPORT_VERSION 1u
+#define EXPORT_VERSION 2u
 #define EXPORT_STR_MAX 4096u
 
 static void keep(sr *acc, sr r) {
@@ -56,13 +71,17 @@ static void put_str(wire_writer *w, const char *s, sr *acc) {
     if (n) keep(acc, wire_write_bytes(w, s, n));
 }
 
-static void put_dir(wire_writer *w, const ntlm_seal_state *st, sr *acc) {
-    uint8_t rc4[CRYPTO_RC4_STATE_LEN];
-    sr r = ntlm_seal_state_rc4_export(st, rc4);
+static void put_dir(wire_writer *w, ntlm_seal_state *st, sr *acc) {
+    ntlm_rc4_position pos;
+    sr r = ntlm_seal_state_rc4_export(st, &pos);
     keep(acc, r);
     keep(acc, wire_write_u32le(w, st->seq_num));
-    if (sr_is_ok(r)) keep(acc, wire_write_bytes(w, rc4, sizeof rc4));
-    crypto_wipe(rc4, sizeof rc4);
+    if (sr_is_ok(r)) {
+        keep(acc, wire_write_u8(w, (uint8_t)pos.key_len));
+        keep(acc, wire_write_bytes(w, pos.key, sizeof pos.key));
+        keep(acc, wire_write_u64le(w, pos.offset));
+    }
+    crypto_wipe(&pos, sizeof pos);
 }
 
 sr ntlm_context_export(ntlm_context *ctx, ULONG flags, sspi_token *packed) {
@@ -77,11 +96,11 @@ sr ntlm_context_export(ntlm_context *ctx, ULONG flags, sspi_token *packed) {
               SR_INVALID_PARAMETER);
     SR_ENSURE(!(flags & SECPKG_CONTEXT_EXPORT_TO_KERNEL), SR_UNSUPPORTED);
     SR_ENSURE(ctx->state == NTLM_ST_DONE && ctx->session.established, SR_NO_CONTEXT);
-    const ntlm_session *s = &ctx->session;
+    ntlm_session *s = &ctx->session;
     bool ess = (s->neg_flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) != 0;
 
     wire_writer w;
-    SR_TRY(wire_writer_init_alloc(&w, 700));
+    SR_TRY(wire_writer_init_alloc(&w, 256));
     sr acc = SR_SUCCESS;
     keep(&acc, wire_write_bytes(&w, k_magic, sizeof k_magic));
     keep(&acc, wire_write_u32le(&w, EXPORT_VERSION));
@@ -131,13 +150,32 @@ static sr get_str(wire_reader *r, char **out) {
     return SR_SUCCESS;
 }
 
-static sr get_dir(wire_reader *r, ntlm_seal_state *st) {
+/* One direction, parsed only: applied once the whole blob has been checked
+ * (so that a malformed blob never pays for a key stream fast-forward). */
+typedef struct dir_in {
     uint32_t seq;
-    const uint8_t *rc4;
-    SR_TRY(tok(wire_read_u32le(r, &seq)));
-    SR_TRY(tok(wire_read_bytes(r, CRYPTO_RC4_STATE_LEN, &rc4)));
-    SR_TRY(ntlm_seal_state_rc4_import(st, rc4));
-    st->seq_num = seq;
+    ntlm_rc4_position pos;
+} dir_in;
+
+static sr get_dir(wire_reader *r, dir_in *d) {
+    static const uint8_t zeros[16];
+    uint8_t key_len;
+    const uint8_t *key;
+    SR_TRY(tok(wire_read_u32le(r, &d->seq)));
+    SR_TRY(tok(wire_read_u8(r, &key_len)));
+    SR_TRY(tok(wire_read_bytes(r, sizeof d->pos.key, &key)));
+    SR_TRY(tok(wire_read_u64le(r, &d->pos.offset)));
+    SR_ENSURE(key_len >= 1 && key_len <= sizeof d->pos.key, SR_INVALID_TOKEN);
+    SR_ENSURE(memcmp(key + key_len, zeros, sizeof d->pos.key - key_len) == 0, SR_INVALID_TOKEN);
+    SR_ENSURE(d->pos.offset <= NTLM_RC4_POSITION_MAX, SR_INVALID_TOKEN);
+    memcpy(d->pos.key, key, sizeof d->pos.key);
+    d->pos.key_len = key_len;
+    return SR_SUCCESS;
+}
+
+static sr set_dir(ntlm_seal_state *st, const dir_in *d) {
+    SR_TRY(ntlm_seal_state_rc4_import(st, &d->pos)); /* O(offset): see above */
+    st->seq_num = d->seq;
     return SR_SUCCESS;
 }
 
@@ -179,11 +217,18 @@ static sr import_into(ntlm_context *ctx, const uint8_t *packed, size_t len) {
     SR_TRY(ntlm_session_start(&ctx->session));
 
     bool ess = (neg & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) != 0;
-    SR_TRY(get_dir(&r, &ctx->session.send));
-    SR_TRY(tok(wire_read_u8(&r, &has_recv)));
-    SR_ENSURE(has_recv == (uint8_t)ess, SR_INVALID_TOKEN);
-    if (ess) SR_TRY(get_dir(&r, &ctx->session.recv));
-    return tok(wire_expect_end(&r));
+    dir_in send, recv;
+    memset(&recv, 0, sizeof recv);
+    sr res = get_dir(&r, &send);
+    if (sr_is_ok(res)) res = tok(wire_read_u8(&r, &has_recv));
+    if (sr_is_ok(res) && has_recv != (uint8_t)ess) res = SR_FAIL(SR_INVALID_TOKEN);
+    if (sr_is_ok(res) && ess) res = get_dir(&r, &recv);
+    if (sr_is_ok(res)) res = tok(wire_expect_end(&r));
+    if (sr_is_ok(res)) res = set_dir(&ctx->session.send, &send);
+    if (sr_is_ok(res) && ess) res = set_dir(&ctx->session.recv, &recv);
+    crypto_wipe(&send, sizeof send);
+    crypto_wipe(&recv, sizeof recv);
+    return res;
 }
 
 sr ntlm_context_import(const uint8_t *packed, size_t len, ntlm_context **out) {

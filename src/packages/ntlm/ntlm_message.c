@@ -39,10 +39,12 @@
 sr ntlm_session_start(ntlm_session *s) {
     SR_ENSURE(s != NULL, SR_INVALID_PARAMETER);
     const uint8_t *esk = s->exported_session_key;
-    SR_TRY(ntlm_seal_state_init(&s->send, s->neg_flags, esk, s->is_client, true));
+    /* Keys are derived on the first use of a direction (HTTP authentication
+     * never signs or seals). */
+    SR_TRY(ntlm_seal_state_init_deferred(&s->send, s->neg_flags, esk, s->is_client, true));
     memset(&s->recv, 0, sizeof s->recv);
     if (s->neg_flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
-        sr r = ntlm_seal_state_init(&s->recv, s->neg_flags, esk, s->is_client, false);
+        sr r = ntlm_seal_state_init_deferred(&s->recv, s->neg_flags, esk, s->is_client, false);
         if (!sr_is_ok(r)) {
             ntlm_seal_state_clear(&s->send);
             return r;
