@@ -171,7 +171,7 @@ SR_MUST_CHECK sr ntlm_seal_state_datagram_rekey(ntlm_seal_state *st, uint32_t se
  * number of key stream bytes used since. Import re-derives the keys with
  * ntlm_seal_state_init, then re-keys RC4 and discards `offset` key stream
  * bytes: O(offset), about the cost of sealing that much data again
- * (~0.4 GB/s on OpenSSL's RC4), which is why offsets above
+ * (~0.3 GB/s with OpenSSL 3.0 RC4 on the bench VM), which is why offsets above
  * NTLM_RC4_POSITION_MAX are refused on both sides (export: SR_UNSUPPORTED;
  * import: SR_INVALID_TOKEN, as is a key length outside 1..16). The
  * position holds the key: secret, wipe it. */

@@ -14,7 +14,7 @@
  * as the key it was keyed with (SEALKEY, or the last per-message DATAGRAM
  * key) and the number of key stream bytes used since; import re-keys and
  * discards that many bytes. Import therefore costs O(bytes sealed or
- * signed since keying) -- roughly what sealing them again costs (~0.4 GB/s
+ * signed since keying) -- roughly what sealing them again costs (~0.3 GB/s
  * with OpenSSL's RC4) -- and offsets above NTLM_RC4_POSITION_MAX (1 GiB,
  * ntlm_crypto.h) are refused: Export returns SEC_E_UNSUPPORTED_FUNCTION
  * for such a context, Import SEC_E_INVALID_TOKEN for such a blob.
