@@ -818,7 +818,8 @@ static sr key_from_block(const krb5_keyblock *kb, krb_key *out) {
     if (kb->length > KRB_MAX_KEY_LEN) return SR_FAIL(SR_ALGORITHM_MISMATCH);
     out->enctype = kb->enctype;
     out->len = kb->length;
-    memcpy(out->bytes, kb->contents, kb->length);
+    /* A peer's empty key (an AP-REP subkey with no bytes) has no contents. */
+    if (kb->length) memcpy(out->bytes, kb->contents, kb->length);
     return SR_SUCCESS;
 }
 
