@@ -11,9 +11,11 @@
 #   2. build-asan/  -DSSPI_SANITIZE=ON (ASan + UBSan): build, whole suite
 #                   except tests labelled "no-asan"
 #   2b. build-tsan/ -DSSPI_TSAN=ON (ThreadSanitizer): build, then the
-#                   concurrency tests (ctest -R 'async|handles|core_memory':
-#                   the async API, the event loop, asynchronous Kerberos,
-#                   handle tables, memory accounting)
+#                   concurrency tests (ctest -R "$tsan_tests": the async API
+#                   and its handles, the event loop, asynchronous Kerberos,
+#                   handle tables, memory accounting, the NTLM account file
+#                   cache, the Kerberos service ticket cache, per-thread
+#                   OpenSSL contexts)
 #   3. build-fuzz/  clang -DSSPI_FUZZ=ON: build the libFuzzer targets and run
 #                   each one for SSPI_FUZZ_SECONDS (15) on a scratch copy of
 #                   its seed corpus (fuzz/corpus/<name>/)
@@ -154,10 +156,11 @@ else
 fi
 
 # ---- 2b. ThreadSanitizer: the concurrency tests ----
+tsan_tests='async|handles|core_memory|ntlm_userdb_cache|krb_ticket_cache|crypto_primitives'
 if [ "$do_tsan" = 1 ]; then
     if build_tree "$tdir" tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSPI_TSAN=ON; then
         TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
-            run_ctest "$tdir" "tsan ctest" -R 'async|handles|core_memory'
+            run_ctest "$tdir" "tsan ctest" -R "$tsan_tests"
     fi
 else
     record "tsan" skipped "(--no-tsan/--quick)"

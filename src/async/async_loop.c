@@ -34,6 +34,7 @@
 #include "async/async_pool.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "wire/cursor.h"
 
 #define IO_LOG "async-io"
 #define IO_MAX_ADDRS 32
@@ -296,12 +297,14 @@ static void xfer_recv_tcp(xfer *x, uint64_t now) {
         if (x->phase == X_RECV_HDR) {
             x->hdr_got += (size_t)n;
             if (x->hdr_got < 4) continue;
-            size_t len = ((size_t)x->hdr[0] << 24) | ((size_t)x->hdr[1] << 16) |
-                         ((size_t)x->hdr[2] << 8) | x->hdr[3];
-            if (len > x->max_reply) {
+            uint32_t len32 = 0;
+            wire_reader hr;
+            wire_reader_init(&hr, x->hdr, sizeof x->hdr);
+            if (!sr_is_ok(wire_read_u32be(&hr, &len32)) || len32 > x->max_reply) {
                 xfer_finish(x, SSPI_IO_TOO_BIG);
                 return;
             }
+            size_t len = len32;
             x->rbuf = malloc(len ? len : 1);
             if (!x->rbuf) {
                 xfer_finish(x, SSPI_IO_NO_MEMORY);

@@ -3,11 +3,13 @@
  */
 #include "async/async_pool.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "async/async_io.h"
@@ -17,6 +19,8 @@
 #define POOL_LOG "async"
 #define POOL_MAX_THREADS 256
 #define POOL_DEFAULT_MAX_CALLS 65536
+/* At exit, how long pool_shutdown waits for calls in flight to end. */
+#define POOL_EXIT_WAIT_MS 1000
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t pool_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -28,6 +32,11 @@ static atomic_size_t pool_count;
 static atomic_size_t admitted;
 static size_t max_calls = POOL_DEFAULT_MAX_CALLS;
 static sr_code pool_status = SR_INTERNAL;
+/* pool_shutdown waits on pool_idle_cond (with pool_mutex) once it has set
+ * pool_draining; the last sspi_pool_unadmit then signals it. */
+static pthread_cond_t pool_idle_cond = PTHREAD_COND_INITIALIZER;
+static atomic_bool pool_draining;
+static _Thread_local bool on_worker;
 
 static void pool_shutdown(void);
 
@@ -51,6 +60,7 @@ sr sspi_thread_start(void *(*fn)(void *), void *arg, void *thread_out) {
 
 static void *worker_main(void *arg) {
     (void)arg;
+    on_worker = true;
     pthread_mutex_lock(&pool_mutex);
     for (;;) {
         while (!queue_head && !pool_stopping) pthread_cond_wait(&pool_cond, &pool_mutex);
@@ -107,7 +117,15 @@ bool sspi_pool_admit(void) {
     return true;
 }
 
-void sspi_pool_unadmit(void) { atomic_fetch_sub(&admitted, 1); }
+void sspi_pool_unadmit(void) {
+    /* Both atomics are seq_cst: either this sees pool_draining, or
+     * pool_wait_idle sees the count already at 0. */
+    if (atomic_fetch_sub(&admitted, 1) == 1 && atomic_load(&pool_draining)) {
+        pthread_mutex_lock(&pool_mutex);
+        pthread_cond_broadcast(&pool_idle_cond);
+        pthread_mutex_unlock(&pool_mutex);
+    }
+}
 
 void sspi_pool_push(sspi_job *job) {
     job->next = NULL;
@@ -124,17 +142,46 @@ void sspi_pool_push(sspi_job *job) {
 
 size_t sspi_pool_threads(void) { return atomic_load(&pool_count); }
 
+/* Whether no call is queued, running or waiting for I/O, after waiting up
+ * to POOL_EXIT_WAIT_MS for that: the application may exit as soon as the
+ * last completion callback told it a call is done, while the worker is
+ * still returning from that callback. Not waited for on a worker (exit()
+ * called from a callback: its own call never ends). */
+static bool pool_wait_idle(void) {
+    if (on_worker) return false;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until); /* the clock of pool_idle_cond */
+    until.tv_sec += POOL_EXIT_WAIT_MS / 1000;
+    until.tv_nsec += (long)(POOL_EXIT_WAIT_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    atomic_store(&pool_draining, true);
+    pthread_mutex_lock(&pool_mutex);
+    bool idle;
+    while (!(idle = queue_head == NULL && atomic_load(&admitted) == 0)) {
+        int rc = pthread_cond_timedwait(&pool_idle_cond, &pool_mutex, &until);
+        if (rc != 0 && rc != EINTR) {
+            idle = queue_head == NULL && atomic_load(&admitted) == 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pool_mutex);
+    return idle;
+}
+
 /* Process exit / library unload (atexit in a shared object runs at
- * dlclose): stop the event loop and the workers when nothing is in flight,
- * so that per-thread state (OpenSSL's per-thread DRBGs...) is released.
- * Workers still busy (a call in flight, a blocking application callback,
- * exit() called from a callback) are not waited for. */
+ * dlclose): stop the event loop and the workers once nothing is in flight
+ * (pool_wait_idle), so that per-thread state (OpenSSL's per-thread
+ * DRBGs...) is released. Workers still busy after the wait (a blocking
+ * application callback, exit() called from a callback) are not joined. */
 static void pool_shutdown(void) {
-    sspi_io_shutdown();
     size_t n = atomic_load(&pool_count);
+    bool idle = n != 0 && pool_wait_idle();
+    sspi_io_shutdown();
     if (!n) return;
     pthread_mutex_lock(&pool_mutex);
-    bool idle = queue_head == NULL && atomic_load(&admitted) == 0;
     pool_stopping = true;
     pthread_cond_broadcast(&pool_cond);
     pthread_mutex_unlock(&pool_mutex);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wipe.h"
+
 /* ---- UTF-8 decoding ---------------------------------------------------- */
 
 /* Decode one code point at s[*pos] (len bytes in all). Advances *pos. */
@@ -94,8 +96,7 @@ static size_t utf8_put(uint32_t cp, char *out) {
 /* Wipe-and-free for the error paths: the text may be a password. */
 static void wipe_free(void *p, size_t n) {
     if (!p) return;
-    volatile uint8_t *v = p;
-    for (size_t i = 0; i < n; i++) v[i] = 0;
+    sspi_wipe(p, n);
     free(p);
 }
 
@@ -147,8 +148,7 @@ sr utf8_to_utf16le_buf(const char *s, size_t len, uint8_t *buf, size_t cap, size
     while (pos < len) {
         uint32_t cp;
         if (!utf8_next(u, len, &pos, &cp)) {
-            volatile uint8_t *v = buf;
-            for (size_t i = 0; i < n; i++) v[i] = 0;
+            sspi_wipe(buf, n);
             return SR_FAIL(SR_INVALID_PARAMETER);
         }
         uint16_t w[2];

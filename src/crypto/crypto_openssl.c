@@ -40,6 +40,8 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
+#include "core/wipe.h"
+
 #define HASH_COUNT 6
 #define MAX_BLOCK 128 /* largest digest block size (SHA-384/512) */
 #define MAX_DIGEST 64
@@ -170,21 +172,9 @@ static sr ensure_legacy(void) {
 
 /* ---- secrets ---- */
 
-/* memset followed by a compiler barrier that takes the pointer as an input
- * and clobbers memory, so the zeroed bytes are observable and the store
- * cannot be dropped as dead; where the barrier is unavailable, OpenSSL's
- * cleanse. The barrier form is used because OPENSSL_cleanse on x86-64 is an
- * out-of-line loop of 8-byte stores, slower for the many small temporaries
- * wiped on the handshake and message paths. Used for every wipe in this
- * file. */
+/* The one wipe of libsspi lives in the base layer (core/wipe.c). */
 void crypto_wipe(void *p, size_t len) {
-    if (p == NULL || len == 0) return;
-#if defined(__GNUC__) || defined(__clang__)
-    memset(p, 0, len);
-    __asm__ __volatile__("" : : "r"(p) : "memory");
-#else
-    OPENSSL_cleanse(p, len);
-#endif
+    sspi_wipe(p, len);
 }
 
 bool crypto_memeq(const void *a, const void *b, size_t len) {

@@ -11,14 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- helpers ---- */
+#include "../core/wipe.h"
 
-/* Wipe memory in a way the compiler may not elide. */
-static void wire_wipe(void *p, size_t n) {
-    if (p == NULL || n == 0) return;
-    volatile uint8_t *v = (volatile uint8_t *)p;
-    while (n--) *v++ = 0;
-}
+/* ---- helpers ---- */
 
 /* r->data + off without forming NULL + 0 (UB in C). */
 static const uint8_t *reader_at(const wire_reader *r, size_t off) {
@@ -200,7 +195,7 @@ sr wire_writer_init_alloc(wire_writer *w, size_t initial_cap) {
 
 void wire_writer_free(wire_writer *w) {
     if (!w->growable) return;
-    wire_wipe(w->data, w->cap);
+    sspi_wipe(w->data, w->cap);
     free(w->data);
     w->data = NULL;
     w->cap = 0;
@@ -258,7 +253,7 @@ static sr writer_reserve(wire_writer *w, size_t n) {
     uint8_t *nb = malloc(ncap);
     if (nb == NULL) return writer_error(w, SR_NO_MEMORY);
     if (w->len) memcpy(nb, w->data, w->len);
-    wire_wipe(w->data, w->cap);
+    sspi_wipe(w->data, w->cap);
     free(w->data);
     w->data = nb;
     w->cap = ncap;

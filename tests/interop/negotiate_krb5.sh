@@ -14,7 +14,9 @@
 #   4. our client -> our server: the MS-KRB5 OID (the client's first) echoed;
 #   5. fallback: no Kerberos credentials -> NTLM; KDC down (TGT cached, no
 #      service ticket) -> NTLM within a few seconds; with "kerberos,!ntlm" the
-#      Kerberos status instead.
+#      Kerberos status instead;
+#   6. KDC negative cache: with a KDC that never answers, only the first
+#      handshake of a process pays for the Kerberos attempt.
 # Every successful exchange ends with sealed and signed messages both ways.
 set -u
 source "$(dirname "$0")/lib.sh"
@@ -206,5 +208,55 @@ check "KDC down, kerberos,!ntlm: fails" [ $rc != 0 ]
 check "KDC down, kerberos,!ntlm: SEC_E_NO_AUTHENTICATING_AUTHORITY" \
     contains "$WORK/our_client.kdcdown_krbonly.log" 'SEC_E_NO_AUTHENTICATING_AUTHORITY'
 check "KDC down, kerberos,!ntlm: within 10 s" [ "$elapsed_ms" -lt 10000 ]
+
+# 6. KDC negative cache (src/packages/kerberos/krb_kdc_cache.h): the only
+#    KDC of realm LOAD (`sspi load`'s client is LOAD\loaduser, password)
+#    never answers: a UDP socket that reads and drops, nothing on TCP. The
+#    first Negotiate handshake of the process waits for its Kerberos attempt
+#    (UDP 2 x 1 s, then TCP refused) before NTLM; the 20 after it skip
+#    Kerberos (< 2 s for all 20). `sspi load` drives the asynchronous API;
+#    tests/unit/test_krb_kdc_cache.c does the same through the synchronous
+#    one. With SSPI_KDC_NEGATIVE_CACHE_SECONDS=0 every handshake waits.
+start_ready blackhole "$WORK/blackhole.log" $PY -c '
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    s.recv(65536)
+' "$WORK/ready.blackhole"
+blackhole_pid=$service_pid
+printf '[libdefaults]\n    default_realm = LOAD\n    dns_lookup_kdc = false\n    dns_lookup_realm = false\n[realms]\n    LOAD = {\n        kdc = 127.0.0.1:%s\n    }\n' \
+    "$port" >"$WORK/krb5.blackhole.conf"
+# load_times LOG: $total_ms (whole run) and $max_ms (slowest handshake).
+load_times() {
+    total_ms=$(sed -n 's/.*failed, \([0-9.]*\) s).*/\1/p' "$1" | awk '{printf "%d", $1 * 1000}')
+    max_ms=$(sed -n 's/.*max \([0-9.]*\) ms.*/\1/p' "$1" | awk '{printf "%d", $1}')
+    : "${total_ms:=999999}" "${max_ms:=0}"
+}
+KRB5_CONFIG=$WORK/krb5.blackhole.conf SSPI_DEBUG=2 "$SSPI" load --package Negotiate \
+    --parallel 1 --count 21 >"$WORK/load.negcache.log" 2>&1
+rc=$?
+load_times "$WORK/load.negcache.log"
+after_first=$((total_ms - max_ms))
+echo "KDC black hole: 21 Negotiate handshakes in ${total_ms} ms, first ${max_ms} ms," \
+    "the 20 after it ${after_first} ms"
+check "KDC black hole: 21 handshakes succeed (NTLM)" [ $rc = 0 ]
+check "KDC black hole: the first handshake tried Kerberos (waited >= 1.5 s)" \
+    [ "$max_ms" -ge 1500 ]
+check "KDC black hole: the 20 after the first take < 2 s in total" [ "$after_first" -lt 2000 ]
+check "KDC black hole: realm remembered" \
+    contains "$WORK/load.negcache.log" 'no KDC of realm LOAD answered: not tried again'
+[ $rc = 0 ] && [ "$after_first" -lt 2000 ] || show_logs "$WORK/load.negcache.log"
+KRB5_CONFIG=$WORK/krb5.blackhole.conf SSPI_KDC_NEGATIVE_CACHE_SECONDS=0 "$SSPI" load \
+    --package Negotiate --parallel 1 --count 2 >"$WORK/load.nocache.log" 2>&1
+rc=$?
+load_times "$WORK/load.nocache.log"
+echo "KDC black hole, negative cache off: 2 Negotiate handshakes in ${total_ms} ms"
+check "KDC black hole, cache off: handshakes succeed" [ $rc = 0 ]
+check "KDC black hole, cache off: each handshake waits (2 take >= 3 s)" [ "$total_ms" -ge 3000 ]
+kill "$blackhole_pid" 2>/dev/null; wait "$blackhole_pid" 2>/dev/null
 
 interop_finish

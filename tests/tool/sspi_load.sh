@@ -22,14 +22,6 @@ check_report() {
     grep -qE '^  peak RSS +[0-9]+ KiB' "$f" || bad "$name: no peak RSS"
 }
 
-# KNOWN ISSUE (acceptance audit): under ASan, LeakSanitizer reports 2-5 KB
-# of OpenSSL per-thread state (CRYPTO_zalloc) in most runs, because the
-# process exits while a worker is still returning from the last completion
-# callback, so pool_shutdown (src/async/async_pool.c) sees the pool busy and
-# does not join the workers. Leak checking is off here until that is fixed;
-# remove this line to reproduce.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-
 threads_of() { sed -nE 's/^  threads +([0-9]+) .*/\1/p' "$tmp/$1.out"; }
 
 run small 0 load --package NTLM --parallel 1 --count 20

@@ -286,7 +286,8 @@ static void *worker(void *arg) {
              * operations) depends on the server, so a reader can check it
              * got the right ticket. */
             t = ticket(g_servers[n], now, now + 40 + n);
-            if (!sr_is_ok(krb_tc_put(&g_tc, g_k, g_servers[n], 0, t, now))) g_bad++;
+            if (!sr_is_ok(krb_tc_put(&g_tc, g_k, g_servers[n], 0, t, now)))
+                __atomic_add_fetch(&g_bad, 1, __ATOMIC_RELAXED);
         }
         pthread_mutex_unlock(&g_lock);
         /* Use the ticket without the lock (as a context would between
@@ -312,7 +313,7 @@ static void test_concurrent(void) {
     for (uintptr_t i = 0; i < N_THREADS; i++)
         REQUIRE(pthread_create(&th[i], NULL, worker, (void *)i) == 0);
     for (int i = 0; i < N_THREADS; i++) pthread_join(th[i], NULL);
-    CHECK_EQ_INT(g_bad, 0);
+    CHECK_EQ_INT(__atomic_load_n(&g_bad, __ATOMIC_RELAXED), 0);
     CHECK_EQ_INT(g_tc.hits + g_tc.misses, (uint64_t)N_THREADS * N_OPS);
     CHECK(g_tc.hits > 0);
     CHECK(g_tc.evictions > 0);

@@ -83,10 +83,15 @@ typedef struct tok {
 
 typedef void (*tamper_fn)(int leg, tok *t);
 
+/* Each call starts with *pfContextAttr at this value, which no call may
+ * leave behind: the attributes are checked after EVERY call. */
+#define ATTR_UNSET 0xA5A5A5A5u
+
 typedef struct hs {
     SECURITY_STATUS cs, ss; /* last client / server status */
     int isc_calls, asc_calls;
     ULONG cattr, sattr;
+    ULONG cattrs[MAXLEGS], sattrs[MAXLEGS]; /* after each call, in order */
     CtxtHandle cctx, sctx;
     bool have_cctx, have_sctx;
     tok legs[MAXLEGS]; /* every token, in order (after tampering) */
@@ -118,9 +123,11 @@ static SECURITY_STATUS isc(CredHandle *cc, hs *h, const tok *in, tok *out) {
     TimeStamp exp;
     th_desc1(&od, &ob, out->b, sizeof out->b);
     if (in) desc_in(&id, ib, (void *)in->b, in->n, cli_cbt);
+    h->cattr = ATTR_UNSET;
     SECURITY_STATUS s = InitializeSecurityContextA(
         h->have_cctx ? NULL : cc, h->have_cctx ? &h->cctx : NULL, TARGET, ISC_REQ, 0,
         SECURITY_NATIVE_DREP, in ? &id : NULL, 0, &h->cctx, &od, &h->cattr, &exp);
+    if (h->isc_calls < MAXLEGS) h->cattrs[h->isc_calls] = h->cattr;
     out->n = (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED || ob.cbBuffer) ? ob.cbBuffer : 0;
     if (!h->have_cctx && (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED)) h->have_cctx = true;
     h->isc_calls++;
@@ -133,9 +140,11 @@ static SECURITY_STATUS asc(CredHandle *sc, hs *h, const tok *in, tok *out) {
     TimeStamp exp;
     th_desc1(&od, &ob, out->b, sizeof out->b);
     desc_in(&id, ib, (void *)in->b, in->n, srv_cbt);
+    h->sattr = ATTR_UNSET;
     SECURITY_STATUS s =
         AcceptSecurityContext(sc, h->have_sctx ? &h->sctx : NULL, in->n ? &id : NULL, ASC_REQ,
                               SECURITY_NATIVE_DREP, &h->sctx, &od, &h->sattr, &exp);
+    if (h->asc_calls < MAXLEGS) h->sattrs[h->asc_calls] = h->sattr;
     out->n = ob.cbBuffer;
     if (!h->have_sctx && (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED)) h->have_sctx = true;
     h->asc_calls++;
@@ -280,6 +289,17 @@ static void test_ntlm_inside(void) {
     CHECK(!r.has_response_token && !r.has_supported_mech);
     CHECK(r.has_mech_list_mic && r.mech_list_mic.len == 16);
 
+    /* *pfContextAttr after EVERY call, not only the last: the inner mech's
+     * flags for what was requested (and nothing unrequested, e.g. no
+     * ALLOCATED_MEMORY). */
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(h.cattrs[i], ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY |
+                                      ISC_RET_REPLAY_DETECT | ISC_RET_SEQUENCE_DETECT |
+                                      ISC_RET_CONNECTION);
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ_INT(h.sattrs[i], ASC_RET_CONFIDENTIALITY | ASC_RET_INTEGRITY |
+                                      ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT |
+                                      ASC_RET_CONNECTION);
     /* Flags: the inner mech's. */
     CHECK((h.cattr & (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)) ==
           (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY));
@@ -420,6 +440,73 @@ static void test_tampered_mic(void) {
     handshake(&cc, &sc, tamper_server_mic, &h);
     CHECK_EQ_INT(h.ss, SEC_E_OK);
     CHECK_EQ_INT(h.cs, SEC_E_MESSAGE_ALTERED);
+    hs_free(&h);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+
+/* Rebuild a NegTokenResp after `edit` changed its parsed fields. */
+static void resp_rewrite(tok *t, void (*edit)(spnego_neg_token_resp *r)) {
+    spnego_neg_token_resp r;
+    if (!resp_of(t, &r)) return;
+    edit(&r);
+    static tok copy;
+    wire_writer w;
+    if (wire_writer_init_alloc(&w, 128).code != SR_OK) return;
+    if (spnego_build_neg_token_resp(&r, &w).code == SR_OK && w.len <= TOKMAX) {
+        memcpy(copy.b, w.data, w.len); /* r points into t: build first */
+        copy.n = (ULONG)w.len;
+        *t = copy;
+    }
+    wire_writer_free(&w);
+}
+
+static void set_request_mic(spnego_neg_token_resp *r) {
+    r->has_neg_state = true;
+    r->neg_state = SPNEGO_REQUEST_MIC;
+}
+
+static void drop_mic(spnego_neg_token_resp *r) { r->has_mech_list_mic = false; }
+
+/* The server's first reply asks for the MIC exchange (request-mic: the
+ * negState is not covered by the MIC), its last one is stripped of its
+ * mechListMIC. */
+static void tamper_strip_required_mic(int leg, tok *t) {
+    if (leg == 1) resp_rewrite(t, set_request_mic);
+    if (leg == 3) resp_rewrite(t, drop_mic);
+}
+
+static void tamper_request_mic(int leg, tok *t) {
+    if (leg == 1) resp_rewrite(t, set_request_mic);
+}
+
+/* A server whose mechListMIC is required but missing from its last
+ * NegTokenResp (accept-completed): the client refuses the context,
+ * SEC_E_MESSAGE_ALTERED (negotiate_client.c: "the server's mechListMIC is
+ * verified whenever present and required when the exchange is mandatory;
+ * missing or wrong: SEC_E_MESSAGE_ALTERED"; RFC 4178 5). */
+static void test_missing_required_mic(void) {
+    CredHandle cc, sc;
+    REQUIRE(client_creds_ex("Negotiate", PASSWORD, NULL, &cc) == SEC_E_OK);
+    REQUIRE(server_creds("Negotiate", &sc) == SEC_E_OK);
+    hs h;
+    handshake(&cc, &sc, tamper_strip_required_mic, &h);
+    REQUIRE(h.nlegs == 4);
+    spnego_neg_token_resp r;
+    REQUIRE(resp_of(&h.legs[1], &r));
+    CHECK(r.has_neg_state && r.neg_state == SPNEGO_REQUEST_MIC);
+    REQUIRE(resp_of(&h.legs[3], &r));
+    CHECK(r.has_neg_state && r.neg_state == SPNEGO_ACCEPT_COMPLETED);
+    CHECK(!r.has_mech_list_mic);
+    CHECK_EQ_INT(h.ss, SEC_E_OK);
+    CHECK_EQ_INT(h.cs, SEC_E_MESSAGE_ALTERED);
+    CHECK_EQ_INT(h.isc_calls, 3);
+    hs_free(&h);
+
+    /* Control: the same exchange with the MIC left in completes. */
+    handshake(&cc, &sc, tamper_request_mic, &h);
+    CHECK_EQ_INT(h.cs, SEC_E_OK);
+    CHECK_EQ_INT(h.ss, SEC_E_OK);
     hs_free(&h);
     FreeCredentialsHandle(&cc);
     FreeCredentialsHandle(&sc);
@@ -695,6 +782,7 @@ int main(void) {
     TEST_RUN(test_ntlm_inside);
     TEST_RUN(test_optional_mic_absent);
     TEST_RUN(test_tampered_mic);
+    TEST_RUN(test_missing_required_mic);
     TEST_RUN(test_wrong_password);
     TEST_RUN(test_package_list);
     TEST_RUN(test_raw_ntlmssp);

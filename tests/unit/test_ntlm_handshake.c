@@ -69,9 +69,14 @@ typedef struct hs_opts {
     void (*tamper)(uint8_t *auth, ULONG len);
 } hs_opts;
 
+/* What a call left in *pfContextAttr is checked after EVERY call: each one
+ * starts from this value, which no step may leave behind. */
+#define ATTR_UNSET 0xA5A5A5A5u
+
 typedef struct hs {
     SECURITY_STATUS cli1, srv1, cli2, srv2;
     ULONG cattr, sattr;
+    ULONG cattr1, sattr1, cattr2, sattr2; /* after each call */
     CtxtHandle cctx, sctx;
     bool have_cctx, have_sctx;
     uint8_t auth[TOKMAX];
@@ -104,24 +109,31 @@ static void handshake(CredHandle *cc, CredHandle *sc, const hs_opts *o, hs *h) {
     SecBufferDesc od, id;
     TimeStamp exp;
 
+    h->cattr1 = h->sattr1 = h->cattr2 = h->sattr2 = ATTR_UNSET;
     th_desc1(&od, ob, t1, sizeof t1);
+    h->cattr = ATTR_UNSET;
     h->cli1 = InitializeSecurityContextA(cc, NULL, target, ireq, 0, SECURITY_NATIVE_DREP, NULL, 0,
                                          &h->cctx, &od, &h->cattr, &exp);
+    h->cattr1 = h->cattr;
     if (h->cli1 != SEC_I_CONTINUE_NEEDED) return;
     h->have_cctx = true;
 
     th_desc1(&id, ib, t1, ob[0].cbBuffer);
     th_desc1(&od, ob, t2, sizeof t2);
+    h->sattr = ATTR_UNSET;
     h->srv1 = AcceptSecurityContext(sc, NULL, &id, areq, SECURITY_NATIVE_DREP, &h->sctx, &od,
                                     &h->sattr, &exp);
+    h->sattr1 = h->sattr;
     if (h->srv1 != SEC_I_CONTINUE_NEEDED) return;
     h->have_sctx = true;
 
     th_desc1(&id, ib, t2, ob[0].cbBuffer);
     add_cbt(&id, ib, o ? o->cli_cb : NULL);
     th_desc1(&od, ob, h->auth, sizeof h->auth);
+    h->cattr = ATTR_UNSET;
     h->cli2 = InitializeSecurityContextA(cc, &h->cctx, target, ireq, 0, SECURITY_NATIVE_DREP, &id,
                                          0, &h->cctx, &od, &h->cattr, &exp);
+    h->cattr2 = h->cattr;
     if (h->cli2 != SEC_E_OK) return;
     h->auth_len = ob[0].cbBuffer;
     if (o && o->tamper) o->tamper(h->auth, h->auth_len);
@@ -129,8 +141,10 @@ static void handshake(CredHandle *cc, CredHandle *sc, const hs_opts *o, hs *h) {
     th_desc1(&id, ib, h->auth, h->auth_len);
     add_cbt(&id, ib, o ? o->srv_cb : NULL);
     th_desc1(&od, ob, t1, sizeof t1);
+    h->sattr = ATTR_UNSET;
     h->srv2 = AcceptSecurityContext(sc, &h->sctx, &id, areq, SECURITY_NATIVE_DREP, &h->sctx, &od,
                                     &h->sattr, &exp);
+    h->sattr2 = h->sattr;
 }
 
 static void hs_free(hs *h) {
@@ -220,6 +234,16 @@ static void test_v2_success(void) {
     CHECK_EQ_INT(h.srv1, SEC_I_CONTINUE_NEEDED);
     CHECK_EQ_INT(h.cli2, SEC_E_OK);
     CHECK_EQ_INT(h.srv2, SEC_E_OK);
+    /* *pfContextAttr after every call, not only the last: the requested
+     * protections (and nothing unrequested, e.g. no ALLOCATED_MEMORY). */
+    const ULONG want_c = ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY | ISC_RET_REPLAY_DETECT |
+                         ISC_RET_SEQUENCE_DETECT | ISC_RET_CONNECTION;
+    const ULONG want_s = ASC_RET_CONFIDENTIALITY | ASC_RET_INTEGRITY | ASC_RET_REPLAY_DETECT |
+                         ASC_RET_SEQUENCE_DETECT | ASC_RET_CONNECTION;
+    CHECK_EQ_INT(h.cattr1, want_c);
+    CHECK_EQ_INT(h.sattr1, want_s);
+    CHECK_EQ_INT(h.cattr2, want_c);
+    CHECK_EQ_INT(h.sattr2, want_s);
     CHECK(h.cattr & ISC_RET_CONFIDENTIALITY);
     CHECK(h.cattr & ISC_RET_INTEGRITY);
     CHECK(h.cattr & ISC_RET_REPLAY_DETECT);
@@ -333,6 +357,12 @@ static void test_anonymous(void) {
     handshake(&cc, &sc, NULL, &r);
     CHECK_EQ_INT(r.srv2, SEC_E_OK);
     CHECK(r.sattr & ASC_RET_NULL_SESSION);
+    /* Every call wrote *pfContextAttr: the client knows it is anonymous
+     * from its first call on, the server once the AUTHENTICATE came. */
+    CHECK(r.cattr1 != ATTR_UNSET && (r.cattr1 & ISC_RET_NULL_SESSION));
+    CHECK(r.cattr2 != ATTR_UNSET && (r.cattr2 & ISC_RET_NULL_SESSION));
+    CHECK(r.sattr1 != ATTR_UNSET && !(r.sattr1 & ASC_RET_NULL_SESSION));
+    CHECK(r.sattr2 != ATTR_UNSET && (r.sattr2 & ASC_RET_NULL_SESSION));
     CHECK(r.cattr & ISC_RET_NULL_SESSION);
     if (r.srv2 == SEC_E_OK) {
         SecPkgContext_NamesA n;

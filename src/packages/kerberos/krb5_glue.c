@@ -17,16 +17,12 @@
 
 #include "core/log.h"
 #include "crypto/crypto.h"
-#include "krb_transport.h"
+#include "wire/der.h"
 
 struct kg_ctx {
     krb5_context c;
     int32_t last_code;
     char msg[256];
-    /* KDC send hook: the previous message, to send a repeat over TCP
-     * (libkrb5 repeats a request after KRB_ERR_RESPONSE_TOO_BIG). */
-    uint8_t *last_msg;
-    size_t last_msg_len;
 };
 
 struct kg_principal {
@@ -49,7 +45,9 @@ struct kg_ticket {
     krb5_creds *creds;
 };
 
-typedef enum { KG_X_AS, KG_X_TGS } kg_x_kind;
+/* KG_X_FWD: the TGS exchange for a forwarded TGT (delegation), which MIT's
+ * step API cannot make (see "forwarded TGT" below). */
+typedef enum { KG_X_AS, KG_X_TGS, KG_X_FWD } kg_x_kind;
 
 struct kg_exchange {
     kg_ctx *k;
@@ -60,6 +58,12 @@ struct kg_exchange {
     krb5_data out;
     char *realm;
     bool complete;
+    /* KG_X_FWD */
+    krb5_creds *tgt;       /* the client's TGT (a copy) */
+    krb_key subkey;        /* the TGS-REQ authenticator's subkey */
+    int32_t nonce;
+    kg_buf req;            /* the TGS-REQ */
+    krb5_creds *fwd;       /* the forwarded TGT, once complete */
 };
 
 struct kg_auth {
@@ -216,39 +220,23 @@ static char *dup_str(const char *s) {
 
 /* ---- context --------------------------------------------------------- */
 
-/* libkrb5's pre-send hook: send with our transport and hand the reply back
- * (so libkrb5 never sends a packet itself). */
-static krb5_error_code KRB5_CALLCONV send_hook(krb5_context c, void *data, const krb5_data *realm,
-                                               const krb5_data *message,
-                                               krb5_data **new_message_out,
-                                               krb5_data **new_reply_out) {
-    kg_ctx *k = data;
+/* libkrb5's pre-send hook, as a guard: every KDC exchange is a step engine
+ * driven by krb_transport.c (kg_exchange_step), so libkrb5 must never
+ * reach a KDC by itself; should a call try (a krb5 function that talks to
+ * the KDC on its own), it fails at once instead of blocking on the network. */
+static krb5_error_code KRB5_CALLCONV refuse_send(krb5_context c, void *data,
+                                                 const krb5_data *realm,
+                                                 const krb5_data *message,
+                                                 krb5_data **new_message_out,
+                                                 krb5_data **new_reply_out) {
+    (void)c;
+    (void)data;
+    (void)message;
     (void)new_message_out;
-    char *r = malloc(realm->length + 1);
-    if (!r) return ENOMEM;
-    memcpy(r, realm->data, realm->length);
-    r[realm->length] = '\0';
-    bool repeat = k->last_msg && k->last_msg_len == message->length &&
-                  memcmp(k->last_msg, message->data, message->length) == 0;
-    free(k->last_msg);
-    k->last_msg = malloc(message->length ? message->length : 1);
-    k->last_msg_len = 0;
-    if (k->last_msg) {
-        memcpy(k->last_msg, message->data, message->length);
-        k->last_msg_len = message->length;
-    }
-    kg_buf reply = {0};
-    sr res = krb_kdc_sendto(k, r, (const uint8_t *)message->data, message->length, repeat, &reply,
-                            NULL);
-    free(r);
-    if (!sr_is_ok(res)) return res.code == SR_NO_MEMORY ? ENOMEM : KRB5_KDC_UNREACH;
-    krb5_data in;
-    in.magic = KV5M_DATA;
-    in.data = (char *)reply.data;
-    in.length = (unsigned)reply.len;
-    krb5_error_code code = krb5_copy_data(c, &in, new_reply_out);
-    kg_buf_free(&reply);
-    return code;
+    (void)new_reply_out;
+    SSPI_LOG(SSPI_LOG_ERROR, "kerberos", "libkrb5 tried to reach a KDC of %.*s by itself: refused",
+             (int)realm->length, realm->data);
+    return KRB5_KDC_UNREACH;
 }
 
 sr kg_ctx_new(kg_ctx **out) {
@@ -261,7 +249,7 @@ sr kg_ctx_new(kg_ctx **out) {
         free(k);
         return SR_FAIL(code == ENOMEM ? SR_NO_MEMORY : SR_NO_AUTHENTICATING_AUTHORITY);
     }
-    krb5_set_kdc_send_hook(k->c, send_hook, k);
+    krb5_set_kdc_send_hook(k->c, refuse_send, NULL);
     *out = k;
     return SR_SUCCESS;
 }
@@ -269,7 +257,6 @@ sr kg_ctx_new(kg_ctx **out) {
 void kg_ctx_free(kg_ctx *k) {
     if (!k) return;
     krb5_free_context(k->c);
-    free(k->last_msg);
     free(k);
 }
 
@@ -636,11 +623,628 @@ sr kg_tgs_new(kg_ctx *k, kg_ccache *cc, const kg_principal *client, const kg_pri
     return SR_SUCCESS;
 }
 
+/* ---- forwarded TGT (delegation) --------------------------------------
+ *
+ * Delegation gives the acceptor a forwarded TGT (RFC 4120 2.6): a TGS
+ * exchange for krbtgt/REALM@REALM (the client's realm) with the KDC options
+ * FORWARDED | FORWARDABLE (+ RENEWABLE when the TGT is, as MIT does), no
+ * addresses (addressless, MIT's and Windows' default), the client's TGT in
+ * the PA-TGS-REQ. MIT's step API cannot ask for it: krb5_tkt_creds_*
+ * takes its KDC options from KRB5_GC_* (no FORWARDED) and from the TGT's
+ * flags (KDC_TKT_COMMON_MASK leaves FORWARDED out), and asked for
+ * krbtgt/REALM it answers from the ccache without any request; only the
+ * blocking krb5_fwd_tgt_creds / krb5_get_cred_via_tkt can, through
+ * libkrb5's own KDC I/O. So this one TGS exchange is a step engine of the
+ * glue (KG_X_FWD, same kg_exchange_step contract as the others, driven by
+ * the same synchronous and asynchronous drivers): the messages with
+ * libsspi's DER codec (wire/der.h), the crypto with libsspi's RFC 3961
+ * profiles (krb_crypto.h: AES and RC4; libk5crypto is not linked): checksum
+ * key usage 6, authenticator 7, reply 9 with the subkey or 8 with the TGT
+ * session key (RFC 4120 7.5.1); the reply checked as RFC 4120 3.3.3.1 says
+ * (nonce, client, server) and for the FORWARDED flag. The forwarded TGT then goes
+ * to the acceptor as KRB-CRED (krb5_mk_1cred, kg_ap_req_make).
+ * Not done: FAST armour of this request (RFC 6113); a KDC that insists on
+ * it refuses, and the client goes on without delegation (best effort).
+ */
+
+static sr key_from_block(const krb5_keyblock *kb, krb_key *out);
+
+#define MSG_TGS_REQ 12
+#define MSG_TGS_REP 13
+#define MSG_AP_REQ 14
+#define MSG_KRB_ERROR 30
+#define APP_TICKET 1
+#define APP_AUTHENTICATOR 2
+#define APP_ENC_AS_REP_PART 25
+#define APP_ENC_TGS_REP_PART 26
+#define PA_TGS_REQ 1
+
+/* Writers: an error sticks in the writer (wire_writer_status at the end). */
+#define W(e) ((void)(e).code)
+
+static void w_begin(wire_writer *w, uint8_t cls, uint32_t tag, der_mark *m) {
+    W(der_begin(w, cls, true, tag, m));
+}
+static void w_ctx(wire_writer *w, uint32_t n, der_mark *m) { w_begin(w, DER_CLASS_CONTEXT, n, m); }
+static void w_seq(wire_writer *w, der_mark *m) {
+    w_begin(w, DER_CLASS_UNIVERSAL, DER_TAG_SEQUENCE, m);
+}
+static void w_end(wire_writer *w, const der_mark *m) { W(der_end(w, m)); }
+
+static void w_int(wire_writer *w, uint32_t n, int64_t v) {
+    der_mark m;
+    w_ctx(w, n, &m);
+    W(der_write_int64(w, v));
+    w_end(w, &m);
+}
+
+static void w_octets(wire_writer *w, uint32_t n, const void *p, size_t len) {
+    der_mark m;
+    w_ctx(w, n, &m);
+    W(der_write_octet_string(w, p, len));
+    w_end(w, &m);
+}
+
+static void w_string(wire_writer *w, uint32_t n, const krb5_data *d) {
+    der_mark m;
+    w_ctx(w, n, &m);
+    W(der_write_general_string(w, d->data, d->length));
+    w_end(w, &m);
+}
+
+/* KerberosTime: GeneralizedTime "YYYYMMDDHHMMSSZ" (RFC 4120 5.2.3). */
+static void w_time(wire_writer *w, uint32_t n, krb5_timestamp t) {
+    time_t tt = (time_t)(uint32_t)t; /* krb5_timestamp is unsigned past 2038 */
+    struct tm tm;
+    char s[32];
+    if (!gmtime_r(&tt, &tm) || strftime(s, sizeof s, "%Y%m%d%H%M%SZ", &tm) != 15) {
+        wire_writer_fail(w, SR_INVALID_PARAMETER);
+        return;
+    }
+    der_mark m;
+    w_ctx(w, n, &m);
+    W(der_write_generalized_time(w, s, 15));
+    w_end(w, &m);
+}
+
+/* KDCOptions / APOptions: a 32-bit BIT STRING, bit 0 the MSB. */
+static void w_flags(wire_writer *w, uint32_t n, uint32_t flags) {
+    uint8_t b[4] = {(uint8_t)(flags >> 24), (uint8_t)(flags >> 16), (uint8_t)(flags >> 8),
+                    (uint8_t)flags};
+    der_mark m;
+    w_ctx(w, n, &m);
+    W(der_write_bit_string(w, b, 4, 0));
+    w_end(w, &m);
+}
+
+/* PrincipalName ::= SEQUENCE { name-type [0], name-string [1] SEQUENCE OF
+ * KerberosString } */
+static void w_principal(wire_writer *w, uint32_t n, krb5_const_principal p, int32_t type) {
+    der_mark m, seq, names, list;
+    w_ctx(w, n, &m);
+    w_seq(w, &seq);
+    w_int(w, 0, type);
+    w_ctx(w, 1, &names);
+    w_seq(w, &list);
+    for (krb5_int32 i = 0; i < p->length; i++)
+        W(der_write_general_string(w, p->data[i].data, p->data[i].length));
+    w_end(w, &list);
+    w_end(w, &names);
+    w_end(w, &seq);
+    w_end(w, &m);
+}
+
+static sr writer_take(wire_writer *w, kg_buf *out) {
+    sr r = wire_writer_status(w);
+    if (sr_is_ok(r)) r = wire_writer_take(w, &out->data, &out->len);
+    wire_writer_free(w);
+    return r;
+}
+
+/* KDC-REQ-BODY (RFC 4120 5.4.1): what the authenticator's checksum covers. */
+static sr fwd_req_body(kg_exchange *x, kg_buf *out) {
+    krb5_context c = x->k->c;
+    const krb5_creds *tgt = x->tgt;
+    krb5_enctype *etypes = NULL;
+    krb5_error_code code = krb5_get_permitted_enctypes(c, &etypes);
+    if (code) return fail(x->k, code);
+    uint32_t opts = KDC_OPT_FORWARDED | KDC_OPT_FORWARDABLE;
+    bool renew = (tgt->ticket_flags & TKT_FLG_RENEWABLE) && tgt->times.renew_till != 0;
+    if (renew) opts |= KDC_OPT_RENEWABLE;
+    wire_writer w;
+    sr r = wire_writer_init_alloc(&w, 256);
+    if (!sr_is_ok(r)) {
+        krb5_free_enctypes(c, etypes);
+        return r;
+    }
+    der_mark body, m, list;
+    w_seq(&w, &body);
+    w_flags(&w, 0, opts);
+    w_string(&w, 2, &tgt->server->realm);
+    w_principal(&w, 3, tgt->server, KRB5_NT_SRV_INST);
+    w_time(&w, 5, tgt->times.endtime); /* till: the TGT's end */
+    if (renew) w_time(&w, 6, tgt->times.renew_till);
+    w_int(&w, 7, x->nonce);
+    w_ctx(&w, 8, &m);
+    w_seq(&w, &list);
+    for (size_t i = 0; etypes[i]; i++) W(der_write_int64(&w, etypes[i]));
+    w_end(&w, &list);
+    w_end(&w, &m);
+    /* no addresses [9]: addressless */
+    w_end(&w, &body);
+    krb5_free_enctypes(c, etypes);
+    return writer_take(&w, out);
+}
+
+/* Authenticator (RFC 4120 5.5.1) with the body's checksum (key usage 6)
+ * and our subkey, encrypted in the TGT session key (usage 7) into *enc. */
+static sr fwd_authenticator(kg_exchange *x, const kg_buf *body, kg_buf *enc) {
+    kg_ctx *k = x->k;
+    const krb5_creds *tgt = x->tgt;
+    krb_key sess;
+    SR_TRY(key_from_block(&tgt->keyblock, &sess));
+    const krb_enctype_ops *ops = krb_enctype_lookup(sess.enctype);
+    krb_usage_keys u;
+    uint8_t ck[KRB_MAX_CKSUM_LEN];
+    crypto_part part = {body->data, body->len};
+    sr r = ops ? krb_usage_keys_init(&u, &sess, KRB5_KEYUSAGE_TGS_REQ_AUTH_CKSUM)
+               : SR_FAIL(SR_ALGORITHM_MISMATCH);
+    if (sr_is_ok(r)) {
+        r = krb_get_mic(&u, &part, 1, ck);
+        krb_usage_keys_free(&u);
+    }
+    krb5_timestamp now = 0;
+    krb5_int32 usec = 0;
+    krb5_error_code code = sr_is_ok(r) ? krb5_us_timeofday(k->c, &now, &usec) : 0;
+    if (code) r = fail(k, code);
+    wire_writer w;
+    if (sr_is_ok(r)) r = wire_writer_init_alloc(&w, 256);
+    if (!sr_is_ok(r)) {
+        krb_key_wipe(&sess);
+        return r;
+    }
+    der_mark app, seq, m, s2;
+    w_begin(&w, DER_CLASS_APPLICATION, APP_AUTHENTICATOR, &app);
+    w_seq(&w, &seq);
+    w_int(&w, 0, 5);
+    w_string(&w, 1, &tgt->client->realm);
+    w_principal(&w, 2, tgt->client, tgt->client->type);
+    w_ctx(&w, 3, &m);
+    w_seq(&w, &s2);
+    w_int(&w, 0, ops->cksumtype);
+    w_octets(&w, 1, ck, ops->cksum_len);
+    w_end(&w, &s2);
+    w_end(&w, &m);
+    w_int(&w, 4, usec);
+    w_time(&w, 5, now);
+    w_ctx(&w, 6, &m);
+    w_seq(&w, &s2);
+    w_int(&w, 0, x->subkey.enctype);
+    w_octets(&w, 1, x->subkey.bytes, x->subkey.len);
+    w_end(&w, &s2);
+    w_end(&w, &m);
+    w_end(&w, &seq);
+    w_end(&w, &app);
+    kg_buf plain = {0};
+    r = writer_take(&w, &plain);
+    if (sr_is_ok(r)) {
+        enc->len = krb_encrypt_len(ops, plain.len);
+        enc->data = malloc(enc->len);
+        r = enc->data ? krb_encrypt_oneshot(&sess, KRB5_KEYUSAGE_TGS_REQ_AUTH, plain.data,
+                                            plain.len, enc->data)
+                      : SR_FAIL(SR_NO_MEMORY);
+        if (!sr_is_ok(r)) kg_buf_free(enc);
+    }
+    kg_buf_free(&plain); /* holds the subkey: wiped */
+    krb_key_wipe(&sess);
+    return r;
+}
+
+/* TGS-REQ (RFC 4120 5.4.1) with PA-TGS-REQ (the AP-REQ of the TGT, 5.5.1)
+ * into x->req; a new nonce and subkey. */
+static sr fwd_make_request(kg_exchange *x) {
+    uint8_t nb[4];
+    SR_TRY(crypto_random(nb, sizeof nb));
+    /* A subkey of the TGT session key's type (libsspi's RFC 3961 profiles:
+     * AES and RC4; SR_ALGORITHM_MISMATCH for others). */
+    SR_TRY(krb_key_random(&x->subkey, x->tgt->keyblock.enctype));
+    /* Non-negative, as MIT and Heimdal encode it (UInt32 read as signed). */
+    x->nonce = (int32_t)((((uint32_t)nb[0] << 24) | ((uint32_t)nb[1] << 16) |
+                          ((uint32_t)nb[2] << 8) | nb[3]) & 0x7fffffffu);
+    kg_buf body = {0};
+    SR_TRY(fwd_req_body(x, &body));
+    kg_buf auth = {0};
+    sr r = fwd_authenticator(x, &body, &auth);
+    if (!sr_is_ok(r)) {
+        kg_buf_free(&body);
+        return r;
+    }
+    static const uint8_t no_options[4] = {0};
+    wire_writer w;
+    r = wire_writer_init_alloc(&w, 512 + body.len + x->tgt->ticket.length + auth.len);
+    if (sr_is_ok(r)) {
+        der_mark app, seq, m, s2, s3, pa, ap, aps, ed;
+        w_begin(&w, DER_CLASS_APPLICATION, MSG_TGS_REQ, &app);
+        w_seq(&w, &seq);
+        w_int(&w, 1, 5);
+        w_int(&w, 2, MSG_TGS_REQ);
+        w_ctx(&w, 3, &m);      /* padata */
+        w_seq(&w, &s2);
+        w_seq(&w, &s3);        /* PA-DATA */
+        w_int(&w, 1, PA_TGS_REQ);
+        w_ctx(&w, 2, &pa);
+        W(der_begin(&w, DER_CLASS_UNIVERSAL, false, DER_TAG_OCTET_STRING, &ap));
+        w_begin(&w, DER_CLASS_APPLICATION, MSG_AP_REQ, &aps);
+        {
+            der_mark as, t, e;
+            w_seq(&w, &as);
+            w_int(&w, 0, 5);
+            w_int(&w, 1, MSG_AP_REQ);
+            w_ctx(&w, 2, &t);
+            W(der_write_bit_string(&w, no_options, 4, 0));
+            w_end(&w, &t);
+            w_ctx(&w, 3, &t); /* the TGT, as the KDC issued it */
+            W(der_write_raw(&w, x->tgt->ticket.data, x->tgt->ticket.length));
+            w_end(&w, &t);
+            w_ctx(&w, 4, &t); /* EncryptedData */
+            w_seq(&w, &e);
+            w_int(&w, 0, x->tgt->keyblock.enctype);
+            w_octets(&w, 2, auth.data, auth.len);
+            w_end(&w, &e);
+            w_end(&w, &t);
+            w_end(&w, &as);
+        }
+        w_end(&w, &aps);
+        w_end(&w, &ap);
+        w_end(&w, &pa);
+        w_end(&w, &s3);
+        w_end(&w, &s2);
+        w_end(&w, &m);
+        w_ctx(&w, 4, &ed);
+        W(der_write_raw(&w, body.data, body.len));
+        w_end(&w, &ed);
+        w_end(&w, &seq);
+        w_end(&w, &app);
+        kg_buf_free(&x->req);
+        r = writer_take(&w, &x->req);
+    }
+    kg_buf_free(&body);
+    kg_buf_free(&auth);
+    return r;
+}
+
+sr kg_fwd_new(kg_ctx *k, kg_ccache *cc, const kg_principal *client, kg_exchange **out) {
+    *out = NULL;
+    kg_exchange *x = calloc(1, sizeof *x);
+    SR_ENSURE(x != NULL, SR_NO_MEMORY);
+    x->k = k;
+    x->kind = KG_X_FWD;
+    const krb5_data *realm = &client->p->realm;
+    krb5_creds m;
+    memset(&m, 0, sizeof m);
+    m.client = client->p;
+    krb5_error_code code =
+        krb5_build_principal_ext(k->c, &m.server, realm->length, realm->data, KRB5_TGS_NAME_SIZE,
+                                 KRB5_TGS_NAME, realm->length, realm->data, 0);
+    if (!code) {
+        x->tgt = calloc(1, sizeof *x->tgt);
+        code = x->tgt ? krb5_cc_retrieve_cred(k->c, cc->cc, KRB5_TC_SUPPORTED_KTYPES, &m, x->tgt)
+                      : ENOMEM;
+        if (code) {
+            free(x->tgt);
+            x->tgt = NULL;
+        }
+    }
+    krb5_free_principal(k->c, m.server);
+    krb5_timestamp now = 0;
+    if (!code) code = krb5_timeofday(k->c, &now);
+    if (!code && (uint32_t)x->tgt->times.endtime <= (uint32_t)now)
+        code = KRB5KRB_AP_ERR_TKT_EXPIRED;
+    if (!code && !x->tgt->ticket.length) code = KRB5_NO_TKT_SUPPLIED;
+    /* RFC 4120 2.6: only a FORWARDABLE TGT may be forwarded (the KDC would
+     * answer KDC_ERR_BADOPTION). */
+    if (!code && !(x->tgt->ticket_flags & TKT_FLG_FORWARDABLE)) code = KRB5KDC_ERR_BADOPTION;
+    if (code) {
+        sr r = fail(k, code);
+        kg_exchange_free(x);
+        return r;
+    }
+    x->realm = dup_data(realm);
+    sr r = x->realm ? fwd_make_request(x) : SR_FAIL(SR_NO_MEMORY);
+    if (!sr_is_ok(r)) {
+        kg_exchange_free(x);
+        return r;
+    }
+    *out = x;
+    return SR_SUCCESS;
+}
+
+/* ---- the reply ---- */
+
+static sr r_ctx(wire_reader *r, uint32_t n, wire_reader *c) {
+    return der_expect(r, DER_CLASS_CONTEXT, true, n, c);
+}
+
+static sr r_skip_opt(wire_reader *r, uint32_t n) {
+    wire_reader c;
+    bool present;
+    return der_optional(r, DER_CLASS_CONTEXT, true, n, &c, &present);
+}
+
+static sr r_int(wire_reader *r, uint32_t n, int64_t *v) {
+    wire_reader c;
+    SR_TRY(r_ctx(r, n, &c));
+    SR_TRY(der_read_int64(&c, v));
+    return wire_expect_end(&c);
+}
+
+static sr r_octets(wire_reader *r, uint32_t n, const uint8_t **p, size_t *len) {
+    wire_reader c;
+    SR_TRY(r_ctx(r, n, &c));
+    SR_TRY(der_read_octet_string(&c, p, len));
+    return wire_expect_end(&c);
+}
+
+/* [n] KerberosString equal to d? */
+static sr r_string_is(wire_reader *r, uint32_t n, const krb5_data *d, bool *same) {
+    wire_reader c;
+    const uint8_t *s;
+    size_t len;
+    SR_TRY(r_ctx(r, n, &c));
+    SR_TRY(der_read_general_string(&c, &s, &len));
+    SR_TRY(wire_expect_end(&c));
+    *same = *same && len == d->length && (len == 0 || memcmp(s, d->data, len) == 0);
+    return SR_SUCCESS;
+}
+
+/* [n] PrincipalName with p's components? (The name type is not compared,
+ * as krb5_principal_compare.) */
+static sr r_principal_is(wire_reader *r, uint32_t n, krb5_const_principal p, bool *same) {
+    wire_reader c, seq, names, list;
+    int64_t type;
+    SR_TRY(r_ctx(r, n, &c));
+    SR_TRY(der_expect(&c, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &seq));
+    SR_TRY(r_int(&seq, 0, &type));
+    SR_TRY(r_ctx(&seq, 1, &names));
+    SR_TRY(der_expect(&names, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &list));
+    krb5_int32 i = 0;
+    while (wire_remaining(&list) > 0) {
+        const uint8_t *s;
+        size_t len;
+        SR_TRY(der_read_general_string(&list, &s, &len));
+        if (i >= p->length || len != p->data[i].length ||
+            (len && memcmp(s, p->data[i].data, len) != 0))
+            *same = false;
+        i++;
+    }
+    if (i != p->length) *same = false;
+    return SR_SUCCESS;
+}
+
+/* A KerberosTime TLV (RFC 4120 5.2.3: "YYYYMMDDHHMMSSZ", no fraction). */
+static sr read_time(wire_reader *c, krb5_timestamp *out) {
+    const uint8_t *s;
+    size_t len;
+    SR_TRY(der_read_generalized_time(c, &s, &len));
+    SR_TRY(wire_expect_end(c));
+    SR_ENSURE(len == 15, SR_INVALID_TOKEN);
+    int v[6];
+    static const int width[6] = {4, 2, 2, 2, 2, 2};
+    size_t pos = 0;
+    for (int i = 0; i < 6; i++) {
+        v[i] = 0;
+        for (int j = 0; j < width[i]; j++) v[i] = v[i] * 10 + (s[pos++] - '0');
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = v[0] - 1900;
+    tm.tm_mon = v[1] - 1;
+    tm.tm_mday = v[2];
+    tm.tm_hour = v[3];
+    tm.tm_min = v[4];
+    tm.tm_sec = v[5];
+    time_t t = timegm(&tm);
+    SR_ENSURE(t >= 0 && (uint64_t)t <= UINT32_MAX, SR_INVALID_TOKEN);
+    *out = (krb5_timestamp)(uint32_t)t;
+    return SR_SUCCESS;
+}
+
+static sr r_time(wire_reader *r, uint32_t n, krb5_timestamp *out) {
+    wire_reader c;
+    SR_TRY(r_ctx(r, n, &c));
+    return read_time(&c, out);
+}
+
+static sr r_time_opt(wire_reader *r, uint32_t n, krb5_timestamp *out) {
+    wire_reader c;
+    bool present;
+    SR_TRY(der_optional(r, DER_CLASS_CONTEXT, true, n, &c, &present));
+    return present ? read_time(&c, out) : SR_SUCCESS;
+}
+
+static void *dup_bytes(const uint8_t *p, size_t len) {
+    void *d = malloc(len ? len : 1);
+    if (d && len) memcpy(d, p, len);
+    return d;
+}
+
+/* EncTGSRepPart (RFC 4120 5.4.2), decrypted: checked against the request,
+ * then x->fwd (with the reply's ticket). *bad: not the answer to our
+ * request (KRB5_KDCREP_MODIFIED). */
+static sr fwd_read_enc_part(kg_exchange *x, const uint8_t *p, size_t len, const uint8_t *ticket,
+                            size_t ticket_len, bool *bad) {
+    krb5_context c = x->k->c;
+    const krb5_creds *tgt = x->tgt;
+    wire_reader r, seq, e, key;
+    der_tlv app;
+    wire_reader_init(&r, p, len);
+    SR_TRY(der_read_tlv(&r, &app));
+    /* RFC 4120 5.4.2: EncASRepPart's tag is to be accepted as well. */
+    SR_ENSURE(app.cls == DER_CLASS_APPLICATION && app.constructed &&
+                  (app.tag == APP_ENC_TGS_REP_PART || app.tag == APP_ENC_AS_REP_PART),
+              SR_INVALID_TOKEN);
+    SR_TRY(der_expect(&app.contents, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &seq));
+    int64_t keytype, nonce;
+    const uint8_t *kv, *bits;
+    size_t kvlen, nbits;
+    uint8_t unused;
+    SR_TRY(r_ctx(&seq, 0, &e));
+    SR_TRY(der_expect(&e, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &key));
+    SR_TRY(r_int(&key, 0, &keytype));
+    SR_TRY(r_octets(&key, 1, &kv, &kvlen));
+    SR_TRY(r_ctx(&seq, 1, &e)); /* last-req */
+    SR_TRY(r_int(&seq, 2, &nonce));
+    SR_TRY(r_skip_opt(&seq, 3)); /* key-expiration */
+    SR_TRY(r_ctx(&seq, 4, &e));
+    SR_TRY(der_read_bit_string(&e, &bits, &nbits, &unused));
+    SR_ENSURE(nbits >= 4, SR_INVALID_TOKEN);
+    uint32_t flags = ((uint32_t)bits[0] << 24) | ((uint32_t)bits[1] << 16) |
+                     ((uint32_t)bits[2] << 8) | bits[3];
+    krb5_ticket_times times;
+    memset(&times, 0, sizeof times);
+    SR_TRY(r_time(&seq, 5, &times.authtime));
+    times.starttime = times.authtime;
+    SR_TRY(r_time_opt(&seq, 6, &times.starttime));
+    SR_TRY(r_time(&seq, 7, &times.endtime));
+    SR_TRY(r_time_opt(&seq, 8, &times.renew_till));
+    bool same = nonce == x->nonce;
+    SR_TRY(r_string_is(&seq, 9, &tgt->server->realm, &same));
+    SR_TRY(r_principal_is(&seq, 10, tgt->server, &same));
+    /* caddr [11] (none asked for) and encrypted-pa-data [12]: not needed. */
+    SR_ENSURE(keytype > 0 && keytype <= INT32_MAX && kvlen > 0, SR_INVALID_TOKEN);
+    *bad = !same;
+    if (!same) return SR_SUCCESS;
+    krb5_creds *cr = calloc(1, sizeof *cr);
+    SR_ENSURE(cr != NULL, SR_NO_MEMORY);
+    cr->magic = KV5M_CREDS;
+    krb5_error_code code = krb5_copy_principal(c, tgt->client, &cr->client);
+    if (!code) code = krb5_copy_principal(c, tgt->server, &cr->server);
+    cr->keyblock.magic = KV5M_KEYBLOCK;
+    cr->keyblock.enctype = (krb5_enctype)keytype;
+    cr->keyblock.length = (unsigned)kvlen;
+    cr->keyblock.contents = dup_bytes(kv, kvlen);
+    cr->ticket.magic = KV5M_DATA;
+    cr->ticket.length = (unsigned)ticket_len;
+    cr->ticket.data = dup_bytes(ticket, ticket_len);
+    if (!code && (!cr->keyblock.contents || !cr->ticket.data)) code = ENOMEM;
+    cr->times = times;
+    cr->ticket_flags = (krb5_flags)flags;
+    cr->is_skey = FALSE;
+    if (code) {
+        krb5_free_creds(c, cr);
+        return SR_FAIL(SR_NO_MEMORY);
+    }
+    x->fwd = cr;
+    return SR_SUCCESS;
+}
+
+/* The KDC's answer to x->req: a KRB-ERROR (*too_big: RESPONSE_TOO_BIG, to
+ * be sent again over TCP) or the TGS-REP (x->fwd). */
+static sr fwd_read_reply(kg_exchange *x, const uint8_t *p, size_t len, bool *too_big) {
+    kg_ctx *k = x->k;
+    krb5_context c = k->c;
+    *too_big = false;
+    wire_reader r, seq, e;
+    der_tlv app, tkt;
+    wire_reader_init(&r, p, len);
+    if (!sr_is_ok(der_read_tlv(&r, &app)) || app.cls != DER_CLASS_APPLICATION ||
+        (app.tag != MSG_TGS_REP && app.tag != MSG_KRB_ERROR))
+        return fail(k, KRB5KRB_AP_ERR_MSG_TYPE);
+    if (app.tag == MSG_KRB_ERROR) {
+        int32_t code = 0;
+        SR_TRY(kg_krb_error_read(k, p, len, &code));
+        if (code == KRB5KRB_ERR_RESPONSE_TOO_BIG) {
+            *too_big = true;
+            return SR_SUCCESS;
+        }
+        return fail(k, code);
+    }
+    int64_t pvno, type, etype;
+    const uint8_t *cipher;
+    size_t cipher_len;
+    bool same = true;
+    sr res = der_expect(&app.contents, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &seq);
+    if (sr_is_ok(res)) res = r_int(&seq, 0, &pvno);
+    if (sr_is_ok(res)) res = r_int(&seq, 1, &type);
+    if (sr_is_ok(res)) res = r_skip_opt(&seq, 2); /* padata */
+    if (sr_is_ok(res)) res = r_string_is(&seq, 3, &x->tgt->client->realm, &same);
+    if (sr_is_ok(res)) res = r_principal_is(&seq, 4, x->tgt->client, &same);
+    if (sr_is_ok(res)) res = r_ctx(&seq, 5, &e);
+    if (sr_is_ok(res)) res = der_read_tlv(&e, &tkt);
+    if (sr_is_ok(res) && (tkt.cls != DER_CLASS_APPLICATION || tkt.tag != APP_TICKET))
+        res = SR_FAIL(SR_INVALID_TOKEN);
+    wire_reader ed;
+    if (sr_is_ok(res)) res = r_ctx(&seq, 6, &e);
+    if (sr_is_ok(res))
+        res = der_expect(&e, DER_CLASS_UNIVERSAL, true, DER_TAG_SEQUENCE, &ed);
+    if (sr_is_ok(res)) res = r_int(&ed, 0, &etype);
+    if (sr_is_ok(res)) res = r_skip_opt(&ed, 1); /* kvno */
+    if (sr_is_ok(res)) res = r_octets(&ed, 2, &cipher, &cipher_len);
+    if (!sr_is_ok(res) || pvno != 5 || type != MSG_TGS_REP)
+        return fail(k, sr_is_ok(res) ? KRB5KRB_AP_ERR_MSG_TYPE : ASN1_BAD_FORMAT);
+    if (!same) return fail(k, KRB5_KDCREP_MODIFIED);
+    /* RFC 4120 5.4.2: in the authenticator's subkey (usage 9), or by older
+     * KDCs in the TGT session key (usage 8). */
+    uint8_t *plain = malloc(cipher_len ? cipher_len : 1);
+    if (!plain) return SR_FAIL(SR_NO_MEMORY);
+    size_t plain_len = 0;
+    krb_key sess;
+    res = SR_FAIL(SR_MESSAGE_ALTERED);
+    if (etype == x->subkey.enctype)
+        res = krb_decrypt_oneshot(&x->subkey, KRB5_KEYUSAGE_TGS_REP_ENCPART_SUBKEY, cipher,
+                                  cipher_len, plain, &plain_len);
+    if (!sr_is_ok(res) && res.code != SR_NO_MEMORY && etype == x->tgt->keyblock.enctype &&
+        sr_is_ok(key_from_block(&x->tgt->keyblock, &sess))) {
+        res = krb_decrypt_oneshot(&sess, KRB5_KEYUSAGE_TGS_REP_ENCPART_SESSKEY, cipher,
+                                  cipher_len, plain, &plain_len);
+        krb_key_wipe(&sess);
+    }
+    if (!sr_is_ok(res)) {
+        free(plain);
+        if (res.code == SR_NO_MEMORY) return res;
+        return fail(k, KRB5KRB_AP_ERR_BAD_INTEGRITY);
+    }
+    bool bad = false;
+    res = fwd_read_enc_part(x, plain, plain_len, tkt.whole, tkt.whole_len, &bad);
+    crypto_free_wipe(plain, cipher_len);
+    if (!sr_is_ok(res)) {
+        if (res.code == SR_NO_MEMORY) return res;
+        return fail(k, ASN1_BAD_FORMAT);
+    }
+    if (bad) return fail(k, KRB5_KDCREP_MODIFIED);
+    /* RFC 4120 2.6: what we asked for (a KDC may ignore an option). */
+    if (!(x->fwd->ticket_flags & TKT_FLG_FORWARDED)) {
+        krb5_free_creds(c, x->fwd);
+        x->fwd = NULL;
+        return fail(k, KRB5KDC_ERR_BADOPTION);
+    }
+    return SR_SUCCESS;
+}
+
+static sr fwd_step(kg_exchange *x, const uint8_t *reply, size_t reply_len, bool *done,
+                   kg_kdc_request *req) {
+    bool too_big = false;
+    if (reply) {
+        SR_TRY(fwd_read_reply(x, reply, reply_len, &too_big));
+        if (!too_big) {
+            x->complete = true;
+            *done = true;
+            return SR_SUCCESS;
+        }
+    }
+    req->data = x->req.data;
+    req->len = x->req.len;
+    req->realm = x->realm;
+    req->tcp_only = too_big;
+    return SR_SUCCESS;
+}
+
 sr kg_exchange_step(kg_exchange *x, const uint8_t *reply, size_t reply_len, bool *done,
                     kg_kdc_request *req) {
     *done = false;
     memset(req, 0, sizeof *req);
     SR_ENSURE(!x->complete, SR_INTERNAL);
+    if (x->kind == KG_X_FWD) return fwd_step(x, reply, reply_len, done, req);
     krb5_data in, realm;
     in.magic = KV5M_DATA;
     in.data = (char *)reply;
@@ -691,9 +1295,20 @@ sr kg_as_store(kg_exchange *x, kg_ccache *cc) {
 
 sr kg_tgs_ticket(kg_exchange *x, kg_ticket **out) {
     *out = NULL;
-    SR_ENSURE(x->kind == KG_X_TGS && x->complete, SR_INTERNAL);
+    SR_ENSURE(x->kind != KG_X_AS && x->complete, SR_INTERNAL);
     kg_ticket *t = calloc(1, sizeof *t);
     SR_ENSURE(t != NULL, SR_NO_MEMORY);
+    if (x->kind == KG_X_FWD) { /* handed over: the exchange is done with it */
+        if (!x->fwd) {
+            free(t);
+            return SR_FAIL(SR_INTERNAL);
+        }
+        t->creds = x->fwd;
+        x->fwd = NULL;
+        atomic_init(&t->refs, 1);
+        *out = t;
+        return SR_SUCCESS;
+    }
     t->creds = calloc(1, sizeof *t->creds);
     if (!t->creds) {
         free(t);
@@ -718,6 +1333,10 @@ void kg_exchange_free(kg_exchange *x) {
     if (x->icc) krb5_init_creds_free(c, x->icc);
     if (x->tcc) krb5_tkt_creds_free(c, x->tcc);
     if (x->opt) krb5_get_init_creds_opt_free(c, x->opt);
+    if (x->tgt) krb5_free_creds(c, x->tgt);
+    if (x->fwd) krb5_free_creds(c, x->fwd);
+    krb_key_wipe(&x->subkey);
+    kg_buf_free(&x->req);
     free(x);
 }
 
@@ -853,49 +1472,41 @@ typedef struct cksum_cb_data {
     kg_ctx *k;
     const kg_ap_req_params *p;
     sr result;
-    krb5_creds *ticket;
     krb5_data out; /* what the callback hands out: krb5_mk_req_extended
                     * does not take ownership (we free it after) */
 } cksum_cb_data;
 
 /* krb5_mk_req_extended's checksum callback: build the RFC 4121 4.1.1
- * checksum (with the KRB-CRED of a delegated TGT, encrypted in the session
- * key as RFC 4121 says: the send subkey is hidden meanwhile). */
+ * checksum, with the KRB-CRED of the forwarded TGT when delegating
+ * (kg_fwd_new), encrypted in the ticket's session key as RFC 4121 4.1.1 and
+ * MIT say: the send subkey is hidden meanwhile, and neither timestamp nor
+ * sequence number goes in it. */
 static krb5_error_code make_cksum_cb(krb5_context c, krb5_auth_context ac, void *arg,
                                      krb5_data **out) {
     cksum_cb_data *d = arg;
     krb5_data *credmsg = NULL;
     *out = NULL;
-    if (d->p->delegate && d->p->cc) {
+    if (d->p->fwd_tgt) {
         krb5_int32 flags = 0;
         krb5_keyblock *send_subkey = NULL;
-        krb5_creds *tkt = d->ticket;
         krb5_auth_con_getflags(c, ac, &flags);
         krb5_auth_con_setflags(c, ac,
                                flags & ~(KRB5_AUTH_CONTEXT_DO_TIME | KRB5_AUTH_CONTEXT_DO_SEQUENCE));
-        /* RFC 4121 4.1.1: KRB-CRED encrypted in the session key, not the
-         * subkey krb5_fwd_tgt_creds would otherwise use. */
         krb5_auth_con_getsendsubkey(c, ac, &send_subkey);
         krb5_auth_con_setsendsubkey(c, ac, NULL);
-        krb5_data cm;
-        memset(&cm, 0, sizeof cm);
-        krb5_error_code code =
-            krb5_fwd_tgt_creds(c, ac, NULL, tkt->client, tkt->server, d->p->cc->cc, 1, &cm);
+        krb5_error_code code = krb5_mk_1cred(c, ac, d->p->fwd_tgt->creds, &credmsg, NULL);
         krb5_auth_con_setflags(c, ac, flags);
         krb5_auth_con_setsendsubkey(c, ac, send_subkey);
         krb5_free_keyblock(c, send_subkey);
+        if (code == ENOMEM) {
+            d->result = SR_FAIL(SR_NO_MEMORY);
+            return ENOMEM;
+        }
         if (code) {
             /* Delegation is best effort (as Windows and MIT): go on without. */
+            credmsg = NULL;
             (void)fail(d->k, code);
             SSPI_LOG(SSPI_LOG_INFO, "kerberos", "delegation failed: %s", d->k->msg);
-        } else {
-            credmsg = malloc(sizeof *credmsg);
-            if (!credmsg) {
-                krb5_free_data_contents(c, &cm);
-                d->result = SR_FAIL(SR_NO_MEMORY);
-                return ENOMEM;
-            }
-            *credmsg = cm;
         }
     }
     kg_buf b = {0};
@@ -922,7 +1533,6 @@ sr kg_ap_req_make(kg_ctx *k, kg_ticket *ticket, const kg_ap_req_params *p, kg_au
     d.k = k;
     d.p = p;
     d.result = SR_SUCCESS;
-    d.ticket = ticket->creds;
     krb5_auth_con_set_req_cksumtype(k->c, a->ac, (krb5_cksumtype)p->cksum_type);
     krb5_auth_con_set_checksum_func(k->c, a->ac, make_cksum_cb, &d);
     krb5_flags opts = AP_OPTS_USE_SUBKEY;
@@ -1339,7 +1949,12 @@ bool kg_dns_lookup_kdc(kg_ctx *k) {
     profile_t prof = NULL;
     int v = 1;
     if (krb5_get_profile(k->c, &prof) == 0) {
-        if (profile_get_boolean(prof, "libdefaults", "dns_lookup_kdc", NULL, 1, &v) != 0) v = 1;
+        /* As MIT: dns_lookup_kdc, whose default is dns_fallback (true). */
+        int fallback = 1;
+        if (profile_get_boolean(prof, "libdefaults", "dns_fallback", NULL, 1, &fallback) != 0)
+            fallback = 1;
+        if (profile_get_boolean(prof, "libdefaults", "dns_lookup_kdc", NULL, fallback, &v) != 0)
+            v = fallback;
         profile_release(prof);
     }
     return v != 0;

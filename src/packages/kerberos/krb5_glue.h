@@ -52,10 +52,10 @@ typedef struct kg_times {
 #define KG_TKT_FLG_FORWARDED 0x20000000u
 #define KG_TKT_FLG_OK_AS_DELEGATE 0x00040000u
 
-/* A new krb5 context. Every KDC message libkrb5 would send by itself (paths
- * without a step API, e.g. the forwarded TGT of delegation) goes through
- * krb_transport's blocking driver (krb5_set_kdc_send_hook): libkrb5's own
- * transport is never used. */
+/* A new krb5 context. Every KDC exchange is a step engine (below) whose
+ * bytes krb_transport.c or the event loop move; libkrb5's own KDC transport
+ * is never used (a krb5 call that would reach a KDC by itself is refused:
+ * krb5_set_kdc_send_hook). */
 SR_MUST_CHECK sr kg_ctx_new(kg_ctx **out);
 void kg_ctx_free(kg_ctx *k);
 /* The krb5 message of the last failure ("" if none). */
@@ -132,7 +132,16 @@ SR_MUST_CHECK sr kg_exchange_step(kg_exchange *x, const uint8_t *reply, size_t r
                                   bool *done, kg_kdc_request *req);
 /* After an AS exchange: initialise cc with the client and store the TGT. */
 SR_MUST_CHECK sr kg_as_store(kg_exchange *x, kg_ccache *cc);
-/* After a TGS exchange: the ticket. */
+/* Delegation: the TGS exchange for a forwarded TGT of client (RFC 4120 2.6:
+ * krbtgt/REALM@REALM of the client's realm, KDC options FORWARDED |
+ * FORWARDABLE, addressless) with the TGT of cc, a copy of which the
+ * exchange keeps (cc is not used afterwards). Not krb5_tkt_creds_*, which
+ * cannot ask for FORWARDED: the glue's own step engine (krb5_glue.c),
+ * driven like the others. Fails at once (no request) when the TGT is not
+ * FORWARDABLE or has expired. */
+SR_MUST_CHECK sr kg_fwd_new(kg_ctx *k, kg_ccache *cc, const kg_principal *client,
+                            kg_exchange **out);
+/* After a TGS exchange (kg_tgs_new or kg_fwd_new): the ticket. */
 SR_MUST_CHECK sr kg_tgs_ticket(kg_exchange *x, kg_ticket **out);
 void kg_exchange_free(kg_exchange *x);
 
@@ -170,12 +179,10 @@ typedef struct kg_ap_req_params {
     uint32_t cksum_type;      /* 0x8003 */
     kg_cksum_builder build;
     void *build_arg;
-    /* Delegation: a forwarded TGT (TGS exchange with KDC_OPT_FORWARDED,
-     * inside krb5_fwd_tgt_creds, routed through krb_transport by the KDC
-     * send hook) sent as KRB-CRED in the checksum. Best effort: when it
-     * fails the checksum goes without (build() gets NULL). */
-    bool delegate;
-    kg_ccache *cc;            /* the client's ccache (for delegate) */
+    /* Delegation: the forwarded TGT (kg_fwd_new), sent as KRB-CRED in the
+     * checksum (krb5_mk_1cred, in the session key). NULL: no delegation.
+     * Best effort: should the KRB-CRED fail, build() gets NULL. */
+    kg_ticket *fwd_tgt;
 } kg_ap_req_params;
 
 SR_MUST_CHECK sr kg_ap_req_make(kg_ctx *k, kg_ticket *ticket, const kg_ap_req_params *p,
@@ -244,7 +251,8 @@ typedef struct kg_kdc_list {
  * count 0 when the realm has none. */
 SR_MUST_CHECK sr kg_realm_kdcs(kg_ctx *k, const char *realm, kg_kdc_list *out);
 void kg_kdc_list_clear(kg_kdc_list *l);
-/* [libdefaults] dns_lookup_kdc (default true, as MIT). */
+/* [libdefaults] dns_lookup_kdc (default: dns_fallback, itself default
+ * true, as MIT). */
 bool kg_dns_lookup_kdc(kg_ctx *k);
 /* [libdefaults] udp_preference_limit (default 1465). */
 size_t kg_udp_preference_limit(kg_ctx *k);

@@ -105,7 +105,45 @@ static void log_no_ticket(krb_creds *c, const char *target, sr r) {
 }
 
 static sr client_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out,
-                        kg_ticket *tkt);
+                        kg_ticket *tkt, kg_ticket *fwd_tgt);
+
+/* Delegation (ISC_REQ_DELEGATE) only to services trusted for it
+ * (ok-as-delegate), as Windows does, unless the credential says always
+ * (SECPKG_CRED_ATTR_LIBSSPI_KRB5_DELEGATION). Clears the GSS flag when not. */
+static bool want_delegation(krb_context *ctx, const kg_ticket *tkt) {
+    if (!(ctx->gss_flags & KRB_GSS_C_DELEG_FLAG)) return false;
+    bool delegate =
+        ctx->creds->deleg_always || (kg_ticket_flags(tkt) & KG_TKT_FLG_OK_AS_DELEGATE);
+    if (!delegate) ctx->gss_flags &= ~KRB_GSS_C_DELEG_FLAG;
+    return delegate;
+}
+
+/* Under c->lock: the TGS exchange for the forwarded TGT (kg_fwd_new). */
+static sr fwd_new(krb_creds *c, kg_exchange **x) {
+    return kg_fwd_new(c->kg, c->ccache, c->client, x);
+}
+
+/* Delegation is best effort, as Windows and MIT: without a forwarded TGT
+ * the context goes on undelegated (ISC_RET_DELEGATE not set). Only running
+ * out of memory stops the call. */
+static sr fwd_failed(krb_creds *c, sr r) {
+    if (r.code == SR_NO_MEMORY) return r;
+    SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "delegation: no forwarded TGT: %s (%s)",
+             sr_code_name(r.code), kg_last_message(c->kg));
+    return SR_SUCCESS;
+}
+
+/* Under c->lock: the forwarded TGT through the synchronous driver (NULL on
+ * failure, see fwd_failed). */
+static sr forwarded_tgt(krb_creds *c, kg_ticket **out) {
+    *out = NULL;
+    kg_exchange *x = NULL;
+    sr r = fwd_new(c, &x);
+    if (sr_is_ok(r)) r = krb_transport_run(c->kg, x);
+    if (sr_is_ok(r)) r = kg_tgs_ticket(x, out);
+    kg_exchange_free(x);
+    return sr_is_ok(r) ? r : fwd_failed(c, r);
+}
 
 sr krb_client_start(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out) {
     krb_creds *c = ctx->creds;
@@ -113,20 +151,25 @@ sr krb_client_start(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out
     kg_principal *server = NULL;
     SR_TRY(kg_principal_target(c->kg, in->target_name, &server));
     sr r = krb_creds_ensure_tgt(c);
-    kg_ticket *tkt = NULL;
+    kg_ticket *tkt = NULL, *fwd = NULL;
     if (sr_is_ok(r)) r = service_ticket(ctx, server, &tkt);
     kg_principal_free(c->kg, server);
     if (!sr_is_ok(r)) {
         log_no_ticket(c, in->target_name, r);
         return r;
     }
-    return client_ap_req(ctx, in, out, tkt);
+    if (want_delegation(ctx, tkt)) r = forwarded_tgt(c, &fwd);
+    if (!sr_is_ok(r)) {
+        kg_ticket_free(c->kg, tkt);
+        return r;
+    }
+    return client_ap_req(ctx, in, out, tkt, fwd);
 }
 
-/* The rest of ISC's first step once the service ticket is there (tkt is
- * consumed). Under c->lock. */
+/* The rest of ISC's first step once the service ticket is there, with the
+ * forwarded TGT when delegating (both consumed). Under c->lock. */
 static sr client_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out *out,
-                        kg_ticket *tkt) {
+                        kg_ticket *tkt, kg_ticket *fwd_tgt) {
     krb_creds *c = ctx->creds;
     sr r;
     kg_ticket_times(tkt, &ctx->times);
@@ -141,15 +184,6 @@ static sr client_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out 
         if (!ctx->client_name) r = SR_FAIL(SR_NO_MEMORY);
     }
 
-    /* Delegation (ISC_REQ_DELEGATE) only to services trusted for it
-     * (ok-as-delegate), as Windows does, unless the credential says
-     * always (SECPKG_CRED_ATTR_LIBSSPI_KRB5_DELEGATION). */
-    bool delegate = false;
-    if (ctx->gss_flags & KRB_GSS_C_DELEG_FLAG) {
-        delegate = c->deleg_always || (ctx->ticket_flags & KG_TKT_FLG_OK_AS_DELEGATE);
-        if (!delegate) ctx->gss_flags &= ~KRB_GSS_C_DELEG_FLAG;
-    }
-
     cksum_arg ca;
     ca.ctx = ctx;
     if (sr_is_ok(r)) r = krb_bindings_md5(in->bindings, in->bindings_len, ca.md5);
@@ -162,11 +196,11 @@ static sr client_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out 
         p.cksum_type = KRB_CKSUMTYPE_GSSAPI;
         p.build = build_cksum;
         p.build_arg = &ca;
-        p.delegate = delegate;
-        p.cc = c->ccache;
+        p.fwd_tgt = fwd_tgt; /* NULL: build_cksum clears the DELEG flag */
         r = kg_ap_req_make(c->kg, tkt, &p, &ctx->auth, &ap_req);
     }
     kg_ticket_free(c->kg, tkt);
+    kg_ticket_free(c->kg, fwd_tgt);
     if (!sr_is_ok(r)) {
         kg_buf_free(&ap_req);
         return r;
@@ -193,9 +227,11 @@ static sr client_ap_req(krb_context *ctx, const sspi_step_in *in, sspi_step_out 
  *
  * The same work as krb_client_start, with every KDC exchange (the AS
  * exchange of a password / keytab credential that has no TGT yet, then the
- * TGS exchange for the service ticket; more round trips when the KDC asks
- * for pre-authentication or refers us elsewhere) handed to the event loop:
- * krb5_init_creds_step / krb5_tkt_creds_step give the request, the call
+ * TGS exchange for the service ticket, then when delegating the TGS
+ * exchange for the forwarded TGT; more round trips when the KDC asks for
+ * pre-authentication or refers us elsewhere) handed to the event loop:
+ * krb5_init_creds_step / krb5_tkt_creds_step / the glue's forwarded-TGT
+ * engine (kg_fwd_new) give the request, the call
  * suspends with it (UDP to every KDC of the realm, then TCP when none
  * answered or the KDC said RESPONSE_TOO_BIG, within the deadlines of the
  * synchronous driver), and the re-run feeds the reply to the same step
@@ -209,8 +245,12 @@ struct krb_pending {
     krb_context *ctx;       /* a first call's partial context (owned), or NULL */
     kg_principal *server;
     kg_ticket *tkt;         /* the service ticket, found in the cache */
-    kg_exchange *x;         /* the AS or TGS exchange in progress */
+    kg_ticket *svc;         /* the service ticket, once there */
+    kg_ticket *fwd_tgt;     /* delegation: the forwarded TGT, once there */
+    kg_exchange *x;         /* the AS, TGS or forwarded-TGT exchange in progress */
     bool as;                /* x is the AS exchange */
+    bool fwd;               /* x is the forwarded-TGT exchange (kg_fwd_new) */
+    bool cancelled;         /* the loop said SSPI_IO_CANCELLED */
     kg_kdc_request req;     /* x's request in flight (points into x) */
     bool tcp;               /* its phase: UDP, then TCP */
     int64_t deadline;       /* of the request (KRB_KDC_TOTAL_TIMEOUT_MS) */
@@ -228,6 +268,8 @@ void krb_pending_free(void *arg) {
     pthread_mutex_lock(&c->lock);
     kg_exchange_free(p->x);
     kg_ticket_free(c->kg, p->tkt);
+    kg_ticket_free(c->kg, p->svc);
+    kg_ticket_free(c->kg, p->fwd_tgt);
     kg_principal_free(c->kg, p->server);
     pthread_mutex_unlock(&c->lock);
     if (p->ctx) krb_context_free(p->ctx);
@@ -280,7 +322,7 @@ static sr pending_new(krb_context *ctx, const char *target, krb_pending **out) {
 static sr pending_request(krb_pending *p, sspi_io_request *io) {
     int64_t left = p->deadline - krb_now_ms();
     if (left <= 0) {
-        SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "no KDC of realm %s answered", p->req.realm);
+        krb_kdc_negcache_unreachable(p->req.realm); /* logs "no KDC of realm ... answered" */
         return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
     }
     SR_TRY(krb_kdc_io_request(p->creds->kg, p->req.realm, p->req.data, p->req.len, p->tcp,
@@ -289,13 +331,14 @@ static sr pending_request(krb_pending *p, sspi_io_request *io) {
 }
 
 /* Under c->lock: run the exchanges as far as they go without the network.
- * SR_ASYNC_CALL_PENDING with *io to send, SR_OK with the service ticket, or
- * the error the synchronous path gives. */
-static sr pending_run(krb_pending *p, sspi_io_request *io, kg_ticket **tkt) {
+ * SR_ASYNC_CALL_PENDING with *io to send, SR_OK with the service ticket in
+ * p->svc (or, for the forwarded-TGT exchange, p->x complete), or the error
+ * the synchronous path gives. */
+static sr pending_exchange(krb_pending *p, sspi_io_request *io) {
     krb_creds *c = p->creds;
     for (;;) {
         if (p->tkt) { /* from the cache: no exchange */
-            *tkt = p->tkt;
+            p->svc = p->tkt;
             p->tkt = NULL;
             return SR_SUCCESS;
         }
@@ -312,10 +355,14 @@ static sr pending_run(krb_pending *p, sspi_io_request *io, kg_ticket **tkt) {
                     p->tcp = true; /* as krb_kdc_sendto: TCP when UDP got no answer */
                     return pending_request(p, io);
                 }
-                SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "no KDC of realm %s answered",
-                         p->req.realm);
+                p->cancelled = e == SSPI_IO_CANCELLED;
+                if (e == SSPI_IO_CANCELLED)
+                    SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "KDC exchange cancelled");
+                else
+                    krb_kdc_negcache_unreachable(p->req.realm); /* logs */
                 return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
             }
+            krb_kdc_negcache_answered_now(p->req.realm); /* a KDC answered */
             rdata = p->reply.data;
             rlen = p->reply.len;
         }
@@ -337,9 +384,12 @@ static sr pending_run(krb_pending *p, sspi_io_request *io, kg_ticket **tkt) {
             p->deadline = krb_now_ms() + KRB_KDC_TOTAL_TIMEOUT_MS;
             return pending_request(p, io);
         }
+        if (p->fwd) return SR_SUCCESS; /* taken by pending_run */
         if (!p->as) {
-            SR_TRY(kg_tgs_ticket(p->x, tkt));
-            krb_creds_remember_ticket(c, p->server, TGS_OPTIONS, *tkt);
+            SR_TRY(kg_tgs_ticket(p->x, &p->svc));
+            krb_creds_remember_ticket(c, p->server, TGS_OPTIONS, p->svc);
+            kg_exchange_free(p->x);
+            p->x = NULL;
             return SR_SUCCESS;
         }
         /* TGT obtained: on to the service ticket (a concurrent call of
@@ -352,21 +402,57 @@ static sr pending_run(krb_pending *p, sspi_io_request *io, kg_ticket **tkt) {
     }
 }
 
+/* Under c->lock: the service ticket, then, when delegating, the forwarded
+ * TGT (an exchange of its own, suspended like the others; best effort, see
+ * fwd_failed). SR_OK hands both out (*fwd_tgt NULL: no delegation). */
+static sr pending_run(krb_context *ctx, krb_pending *p, sspi_io_request *io, kg_ticket **tkt,
+                      kg_ticket **fwd_tgt) {
+    krb_creds *c = p->creds;
+    for (;;) {
+        sr r = pending_exchange(p, io);
+        if (r.code == SR_ASYNC_CALL_PENDING) return r;
+        if (p->fwd) { /* the forwarded-TGT exchange ended */
+            if (sr_is_ok(r)) r = kg_tgs_ticket(p->x, &p->fwd_tgt);
+            kg_exchange_free(p->x);
+            p->x = NULL;
+            p->fwd = false;
+            if (!sr_is_ok(r)) {
+                if (p->cancelled) return r;
+                SR_TRY(fwd_failed(c, r));
+            }
+            break;
+        }
+        SR_TRY(r);
+        if (!want_delegation(ctx, p->svc)) break;
+        r = fwd_new(c, &p->x);
+        if (!sr_is_ok(r)) {
+            SR_TRY(fwd_failed(c, r));
+            break;
+        }
+        p->fwd = true;
+    }
+    *tkt = p->svc;
+    p->svc = NULL;
+    *fwd_tgt = p->fwd_tgt;
+    p->fwd_tgt = NULL;
+    return SR_SUCCESS;
+}
+
 sr krb_client_start_async(krb_context *ctx, bool owns_ctx, krb_pending *p, const sspi_step_in *in,
                           sspi_step_out *out, bool *ctx_taken) {
     krb_creds *c = ctx->creds;
     *ctx_taken = false;
     sspi_io_request io;
-    kg_ticket *tkt = NULL;
+    kg_ticket *tkt = NULL, *fwd = NULL;
     sr r = SR_SUCCESS;
     pthread_mutex_lock(&c->lock);
     if (!p) {
         r = client_prepare(ctx, in);
         if (sr_is_ok(r)) r = pending_new(ctx, in->target_name, &p);
     }
-    if (sr_is_ok(r)) r = pending_run(p, &io, &tkt);
+    if (sr_is_ok(r)) r = pending_run(ctx, p, &io, &tkt, &fwd);
     if (sr_is_ok(r))
-        r = client_ap_req(ctx, in, out, tkt);
+        r = client_ap_req(ctx, in, out, tkt, fwd);
     else if (r.code != SR_ASYNC_CALL_PENDING)
         log_no_ticket(c, in->target_name ? in->target_name : "", r);
     pthread_mutex_unlock(&c->lock);

@@ -210,10 +210,11 @@ sr krb_unframe_token(const uint8_t *data, size_t len, uint16_t *tok_id, const ui
     SR_ENSURE(gss_oid_equal(oid, spnego_oid_krb5, SPNEGO_OID_KRB5_LEN) ||
                   gss_oid_equal(oid, spnego_oid_ms_krb5, SPNEGO_OID_MS_KRB5_LEN),
               SR_INVALID_TOKEN);
-    SR_ENSURE(inner.len >= 2, SR_INVALID_TOKEN);
-    *tok_id = (uint16_t)(inner.data[0] << 8 | inner.data[1]);
-    *body = inner.data + 2;
-    *body_len = inner.len - 2;
+    wire_reader rd;
+    wire_reader_init(&rd, inner.data, inner.len);
+    SR_TRY(wire_read_u16be(&rd, tok_id));
+    *body = wire_peek_ptr(&rd);
+    *body_len = wire_remaining(&rd);
     return SR_SUCCESS;
 }
 

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/cursor.h"
+
 #define AES_BLOCK 16
 #define STACK_TMP 2048
 
@@ -276,8 +278,9 @@ static sr parse_iter(const krb_enctype_ops *ops, const uint8_t *params, size_t p
         return SR_SUCCESS;
     }
     SR_ENSURE(params_len == 4, SR_INVALID_PARAMETER);
-    *iter = (uint32_t)params[0] << 24 | (uint32_t)params[1] << 16 | (uint32_t)params[2] << 8 |
-            params[3];
+    wire_reader rd;
+    wire_reader_init(&rd, params, params_len);
+    SR_ENSURE(sr_is_ok(wire_read_u32be(&rd, iter)), SR_INVALID_PARAMETER);
     /* 0 means 2^32 iterations (RFC 3962 4): refuse rather than spin. */
     SR_ENSURE(*iter != 0, SR_INVALID_PARAMETER);
     return SR_SUCCESS;

@@ -173,7 +173,7 @@ static sr get_key(wire_reader *r, bool optional, bool *present, krb_key *k) {
     SR_TRY(tok(wire_read_u8(r, &len)));
     SR_TRY(tok(wire_read_bytes(r, KRB_MAX_KEY_LEN, &bytes)));
     SR_ENSURE(len <= KRB_MAX_KEY_LEN, SR_INVALID_TOKEN);
-    SR_ENSURE(memcmp(bytes + len, zeros, KRB_MAX_KEY_LEN - len) == 0, SR_INVALID_TOKEN);
+    SR_ENSURE(crypto_memeq(bytes + len, zeros, KRB_MAX_KEY_LEN - len), SR_INVALID_TOKEN);
     memset(k, 0, sizeof *k);
     if (optional && et == 0 && len == 0) {
         *present = false;

@@ -386,8 +386,9 @@ static sr rc4_recv_seq(krb_gss_ctx *c, const krb_rc4_token *t, uint32_t *seq) {
     SR_TRY(rc4_seq_crypt(c, t->cksum, t->snd_seq, plain));
     uint8_t want = dir_byte(!c->initiator), bad = 0;
     for (int i = 4; i < 8; i++) bad |= (uint8_t)(plain[i] ^ want);
-    *seq = (uint32_t)plain[0] << 24 | (uint32_t)plain[1] << 16 | (uint32_t)plain[2] << 8 |
-           plain[3];
+    wire_reader rd;
+    wire_reader_init(&rd, plain, sizeof plain);
+    SR_TRY(wire_read_u32be(&rd, seq));
     return bad ? SR_FAIL(SR_MESSAGE_ALTERED) : SR_SUCCESS;
 }
 

@@ -102,7 +102,7 @@ sr krb_make_signature(krb_context *ctx, ULONG qop, SecBufferDesc *m, ULONG seq_n
     wire_writer w;
     wire_writer_init_fixed(&w, tok->pvBuffer, tok->cbBuffer);
     sr r = krb_gss_get_mic(&ctx->gss, ctx->send_seq, data, len, &w);
-    free(data);
+    crypto_free_wipe(data, len);
     SR_TRY(r);
     tok->cbBuffer = (ULONG)wire_writer_len(&w);
     ctx->send_seq++;
@@ -119,7 +119,7 @@ sr krb_verify_signature(krb_context *ctx, SecBufferDesc *m, ULONG seq_no, ULONG 
     SR_TRY(gather_data(m, &data, &len));
     uint64_t seq = 0;
     sr r = krb_gss_verify_mic(&ctx->gss, data, len, tok->pvBuffer, tok->cbBuffer, &seq);
-    free(data);
+    crypto_free_wipe(data, len);
     SR_TRY(r);
     if (qop) *qop = 0;
     return seq_verdict(ctx, seq);

@@ -161,9 +161,16 @@ static void dns_srv_kdcs(const char *realm, kg_kdc_list *out) {
         char qname[NS_MAXDNAME];
         if ((size_t)snprintf(qname, sizeof qname, "%s%s", services[i], realm) >= sizeof qname)
             break;
+        errno = 0;
         int n = res_nquery(&st, qname, ns_c_in, ns_t_srv, answer, NS_MAXMSG);
         if (n > 0 && !sr_is_ok(krb_dns_parse_srv(answer, (size_t)n, out)))
             SSPI_LOG(SSPI_LOG_INFO, "kerberos", "malformed SRV answer for %s", qname);
+        if (n < 0 && errno == ETIMEDOUT) {
+            /* No name server answered (every try timed out): the next
+             * name would wait as long for nothing. */
+            SSPI_LOG(SSPI_LOG_INFO, "kerberos", "DNS did not answer for %s", qname);
+            break;
+        }
     }
     free(answer);
     res_nclose(&st);
@@ -182,6 +189,7 @@ static sr kdc_addrs_get(kg_ctx *k, const char *realm, kdc_addrs *out) {
     if (l.count == 0) {
         SSPI_LOG(SSPI_LOG_INFO, "kerberos", "no KDC configured for realm %s", realm);
         kg_kdc_list_clear(&l);
+        krb_kdc_negcache_put(realm, KRB_KDC_NEG_NOT_FOUND, now_ms());
         return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
     }
     out->ai = calloc(l.count, sizeof *out->ai);
@@ -347,8 +355,10 @@ static sr tcp_one(const struct addrinfo *ai, const uint8_t *req, size_t len, int
                       (uint8_t)len};
     if (tcp_write_all(fd, hdr, 4, d) != 0 || tcp_write_all(fd, req, len, d) != 0) goto out;
     if (tcp_read_all(fd, hdr, 4, d) != 0) goto out;
-    uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-    if (n == 0 || n > KRB_KDC_MAX_REPLY) goto out;
+    uint32_t n = 0;
+    wire_reader hr;
+    wire_reader_init(&hr, hdr, sizeof hdr);
+    if (!sr_is_ok(wire_read_u32be(&hr, &n)) || n == 0 || n > KRB_KDC_MAX_REPLY) goto out;
     reply->data = malloc(n);
     if (!reply->data) {
         r = SR_FAIL(SR_NO_MEMORY);
@@ -387,6 +397,10 @@ sr krb_kdc_sendto(kg_ctx *k, const char *realm, const uint8_t *req, size_t len, 
     memset(reply, 0, sizeof *reply);
     if (test_hook) return test_hook(test_hook_arg, realm, req, len, tcp_only, reply);
     SR_ENSURE(realm && realm[0], SR_NO_AUTHENTICATING_AUTHORITY);
+    if (krb_kdc_negcache_lookup(realm, now_ms(), NULL)) {
+        SSPI_LOG(SSPI_LOG_DEBUG, "kerberos", "realm %s: no KDC (negative cache)", realm);
+        return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+    }
     kdc_addrs a;
     SR_TRY(kdc_addrs_get(k, realm, &a));
     int64_t deadline = now_ms() + KRB_KDC_TOTAL_TIMEOUT_MS;
@@ -399,7 +413,9 @@ sr krb_kdc_sendto(kg_ctx *k, const char *realm, const uint8_t *req, size_t len, 
 out:
     kdc_addrs_free(&a);
     if (r.code == SR_NO_AUTHENTICATING_AUTHORITY)
-        SSPI_LOG(SSPI_LOG_INFO, "kerberos", "no KDC of realm %s answered", realm);
+        krb_kdc_negcache_unreachable(realm); /* logs */
+    else if (sr_is_ok(r))
+        krb_kdc_negcache_answered_now(realm);
     return r;
 }
 
@@ -417,6 +433,10 @@ sr krb_kdc_io_request(kg_ctx *k, const char *realm, const uint8_t *req, size_t l
                       uint32_t total_ms, sspi_io_request *out) {
     memset(out, 0, sizeof *out);
     SR_ENSURE(realm && realm[0] && total_ms > 0, SR_NO_AUTHENTICATING_AUTHORITY);
+    if (krb_kdc_negcache_lookup(realm, now_ms(), NULL)) {
+        SSPI_LOG(SSPI_LOG_DEBUG, "kerberos", "realm %s: no KDC (negative cache)", realm);
+        return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
+    }
     kg_kdc_list l;
     SR_TRY(krb_realm_kdcs(k, realm, &l));
     for (size_t i = 0; i < l.count && out->ntargets < SSPI_IO_MAX_TARGETS; i++) {
@@ -430,6 +450,7 @@ sr krb_kdc_io_request(kg_ctx *k, const char *realm, const uint8_t *req, size_t l
     kg_kdc_list_clear(&l);
     if (out->ntargets == 0) {
         SSPI_LOG(SSPI_LOG_INFO, "kerberos", "no KDC configured for realm %s", realm);
+        krb_kdc_negcache_put(realm, KRB_KDC_NEG_NOT_FOUND, now_ms());
         return SR_FAIL(SR_NO_AUTHENTICATING_AUTHORITY);
     }
     out->realm = realm;

@@ -15,6 +15,13 @@
  * framing, RFC 4120 7.2.2). Every wait is bounded: an unreachable realm
  * fails within KRB_KDC_TOTAL_TIMEOUT_MS with SR_NO_AUTHENTICATING_AUTHORITY.
  * An asynchronous API can drive the same engines with its own I/O.
+ *
+ * KDC negative cache (krb_kdc_cache.h): a realm found to have no KDC, or
+ * none of whose KDCs answered, fails every request at once (no DNS, no
+ * socket) for SSPI_KDC_NEGATIVE_CACHE_SECONDS (60 s); krb_kdc_sendto and
+ * krb_kdc_io_request consult it first, krb_kdc_sendto and krb_client.c's
+ * asynchronous exchange fill it (and drop the entry when a KDC answers).
+ * The test hook bypasses it.
  */
 #ifndef LIBSSPI_KRB_TRANSPORT_H
 #define LIBSSPI_KRB_TRANSPORT_H
@@ -25,6 +32,7 @@
 
 #include "core/result.h"
 #include "krb5_glue.h"
+#include "krb_kdc_cache.h"
 
 #define KRB_KDC_UDP_WAIT_MS 1000     /* per KDC, per round */
 #define KRB_KDC_UDP_ROUNDS 2
@@ -68,7 +76,8 @@ bool krb_transport_hooked(void);
 /* KDCs of a realm: [realms] REALM kdc entries, else (when [libdefaults]
  * dns_lookup_kdc allows, MIT's default) DNS SRV records
  * _kerberos._udp.REALM / _kerberos._tcp.REALM, by priority then weight.
- * The DNS query is bounded (1 s, 2 tries). */
+ * The DNS query is bounded (1 s, 2 tries; a resolver that did not answer
+ * the first name is not asked the second: 2 s at most). */
 SR_MUST_CHECK sr krb_realm_kdcs(kg_ctx *k, const char *realm, kg_kdc_list *out);
 
 /* Parse a DNS answer (RFC 1035 message) for SRV records (RFC 2782),

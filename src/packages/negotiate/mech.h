@@ -45,6 +45,12 @@ typedef struct nego_mech {
                                    const uint8_t *mic, size_t mic_len);
     /* Called after each mic_make / mic_verify (may be NULL). */
     SR_MUST_CHECK sr (*after_mic)(void *pkg_ctx);
+    /* Initiator, before the first step (may be NULL): SR_OK when the mech's
+     * credential (pkg_cred of package pkg) is worth trying now, else the
+     * error trying it would end with, known without trying (Kerberos: its
+     * realm has no KDC, krb_spnego_kdc_unavailable); the mech is then
+     * skipped as if its first step had failed with that error. */
+    sr_code (*cred_unusable)(const sspi_package *pkg, void *pkg_cred);
 } nego_mech;
 
 /* The table, in Windows' preference order (Kerberos, then NTLM). */
@@ -80,5 +86,11 @@ SR_MUST_CHECK sr krb_spnego_make_mic(void *pkg_ctx, const uint8_t *data, size_t 
                                      uint8_t **mic, size_t *mic_len) __attribute__((weak));
 SR_MUST_CHECK sr krb_spnego_verify_mic(void *pkg_ctx, const uint8_t *data, size_t len,
                                        const uint8_t *mic, size_t mic_len) __attribute__((weak));
+/* pkg_cred is a credential of package pkg (the Kerberos package's, else
+ * the answer is false): true when its first token would need a KDC of a
+ * realm the KDC negative cache (kerberos/krb_kdc_cache.h) knows to have
+ * none; the initiator then skips Kerberos at once (Windows: the logon
+ * session remembers that no DC answered). Absent: always tried. */
+bool krb_spnego_kdc_unavailable(const sspi_package *pkg, void *pkg_cred) __attribute__((weak));
 
 #endif

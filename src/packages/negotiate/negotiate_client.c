@@ -6,7 +6,9 @@
  *           first usable mech's first token }; SEC_I_CONTINUE_NEEDED.
  *           A mech whose credentials or first step fail (no Kerberos
  *           ticket, unknown target, KDC unreachable) is dropped and the
- *           next one tried. The output is always SPNEGO, never a bare
+ *           next one tried; a mech known to fail without trying it
+ *           (nego_mech.cred_unusable: Kerberos while its realm is in the
+ *           KDC negative cache, kerberos/krb_kdc_cache.h) is dropped at once. The output is always SPNEGO, never a bare
  *           inner token. An input token on this call is a server-first
  *           NegTokenInit2 (MS-SPNG 3.3.5.2): its mech list restricts ours.
  *   then:   NegTokenResp in, NegTokenResp out:
@@ -74,7 +76,12 @@ static sr client_start(nego_context *ctx, const sspi_step_in *in, sspi_step_out 
         if (!allowed[i]) continue;
         ctx->mc = &c->m[i];
         sspi_token t = {0};
-        sr r = nego_inner_step(ctx, in, NULL, 0, &t);
+        /* A mech known to fail without trying (Kerberos while its realm's
+         * KDC is in the negative cache) is passed over at no cost. */
+        sr_code skip = c->m[i].mech->cred_unusable
+                           ? c->m[i].mech->cred_unusable(c->m[i].pkg, c->m[i].cred)
+                           : SR_OK;
+        sr r = skip != SR_OK ? SR_FAIL(skip) : nego_inner_step(ctx, in, NULL, 0, &t);
         if (r.code == SR_ASYNC_CALL_PENDING) return r; /* KDC exchange in flight */
         if (sr_is_error(r)) {
             SSPI_LOG(SSPI_LOG_INFO, LOG_COMPONENT, "%s unusable (%s): next mechanism",

@@ -51,6 +51,12 @@ static sr krb_mic_verify(void *pkg_ctx, const uint8_t *data, size_t len, const u
     return krb_spnego_verify_mic(pkg_ctx, data, len, mic, mic_len);
 }
 
+static sr_code krb_cred_unusable(const sspi_package *pkg, void *pkg_cred) {
+    if (krb_spnego_kdc_unavailable && krb_spnego_kdc_unavailable(pkg, pkg_cred))
+        return SR_NO_AUTHENTICATING_AUTHORITY;
+    return SR_OK;
+}
+
 const nego_mech nego_mechs[] = {
     {
         .name = "Kerberos",
@@ -61,6 +67,7 @@ const nego_mech nego_mechs[] = {
         .mic_make = krb_mic_make,
         .mic_verify = krb_mic_verify,
         .after_mic = NULL,
+        .cred_unusable = krb_cred_unusable,
     },
     {
         .name = "NTLM",
@@ -70,6 +77,7 @@ const nego_mech nego_mechs[] = {
         .mic_make = ntlm_mic_make,
         .mic_verify = ntlm_spnego_verify_mic,
         .after_mic = ntlm_spnego_reset,
+        .cred_unusable = NULL,
     },
 };
 const size_t nego_mech_count = sizeof nego_mechs / sizeof nego_mechs[0];

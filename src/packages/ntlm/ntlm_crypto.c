@@ -21,10 +21,6 @@ static void put_le32(uint8_t *p, uint32_t v) {
     p[3] = (uint8_t)(v >> 24);
 }
 
-static uint32_t get_le32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static bool has_ess(uint32_t flags) {
     return (flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) != 0;
 }
@@ -539,8 +535,11 @@ static sr verdict(bool version_ok, bool sum_ok, bool seq_ok, bool sum_ok_with_to
 static sr verify_ess(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *parts,
                      size_t nparts, const uint8_t sig[NTLM_SIGNATURE_LEN], bool version_ok) {
     uint8_t got[8], want[8];
-    uint32_t tok_seq = get_le32(sig + 12);
-    memcpy(got, sig + 4, 8);
+    uint32_t tok_seq;
+    wire_reader rd; /* Checksum(8) SeqNum(4) after the Version */
+    wire_reader_init(&rd, sig + 4, NTLM_SIGNATURE_LEN - 4);
+    SR_TRY(wire_read_copy(&rd, got, sizeof got));
+    SR_TRY(wire_read_u32le(&rd, &tok_seq));
     sr r = SR_SUCCESS;
     if (st->flags & NTLMSSP_NEGOTIATE_KEY_EXCH) r = rc4_apply(st, got, 8);
     if (sr_is_ok(r)) r = ess_checksum(st, seq_num, parts, nparts, want);
@@ -569,7 +568,12 @@ static sr verify_v1(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *pa
     put_le32(crc, crc_parts(parts, nparts));
     /* body[0..3] is the RandomPad: ignored (see ntlm_crypto.h). */
     bool sum_ok = crypto_memeq(body + 4, crc, 4);
-    bool seq_ok = get_le32(body + 8) == seq_num;
+    uint32_t body_seq = 0;
+    wire_reader rd; /* RandomPad(4) Checksum(4) SeqNum(4), decrypted */
+    wire_reader_init(&rd, body, sizeof body);
+    r = wire_skip(&rd, 8);
+    if (sr_is_ok(r)) r = wire_read_u32le(&rd, &body_seq);
+    bool seq_ok = sr_is_ok(r) && body_seq == seq_num;
     crypto_wipe(body, sizeof body);
     return verdict(version_ok, sum_ok, seq_ok, sum_ok);
 }
@@ -579,7 +583,11 @@ sr ntlm_mac_verify(ntlm_seal_state *st, uint32_t seq_num, const crypto_part *par
     SR_ENSURE(st != NULL && sig != NULL, SR_INVALID_PARAMETER);
     SR_TRY(ensure_ready(st));
     SR_ENSURE(parts != NULL || nparts == 0, SR_INVALID_PARAMETER);
-    bool version_ok = get_le32(sig) == NTLM_SIG_VERSION;
+    uint32_t version;
+    wire_reader rd;
+    wire_reader_init(&rd, sig, NTLM_SIGNATURE_LEN);
+    SR_TRY(wire_read_u32le(&rd, &version));
+    bool version_ok = version == NTLM_SIG_VERSION;
     if (has_ess(st->flags)) return verify_ess(st, seq_num, parts, nparts, sig, version_ok);
     return verify_v1(st, seq_num, parts, nparts, sig, version_ok);
 }

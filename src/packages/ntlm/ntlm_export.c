@@ -166,7 +166,7 @@ static sr get_dir(wire_reader *r, dir_in *d) {
     SR_TRY(tok(wire_read_bytes(r, sizeof d->pos.key, &key)));
     SR_TRY(tok(wire_read_u64le(r, &d->pos.offset)));
     SR_ENSURE(key_len >= 1 && key_len <= sizeof d->pos.key, SR_INVALID_TOKEN);
-    SR_ENSURE(memcmp(key + key_len, zeros, sizeof d->pos.key - key_len) == 0, SR_INVALID_TOKEN);
+    SR_ENSURE(crypto_memeq(key + key_len, zeros, sizeof d->pos.key - key_len), SR_INVALID_TOKEN);
     SR_ENSURE(d->pos.offset <= NTLM_RC4_POSITION_MAX, SR_INVALID_TOKEN);
     memcpy(d->pos.key, key, sizeof d->pos.key);
     d->pos.key_len = key_len;
