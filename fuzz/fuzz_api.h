@@ -1,6 +1,7 @@
 /*
  * Helpers for the fuzz targets that drive the public SSPI API
- * (fuzz_ntlm_server.c, fuzz_negotiate_server.c, fuzz_secbuffer.c):
+ * (fuzz_ntlm_server.c, fuzz_negotiate_server.c, fuzz_negotiate_client.c,
+ * fuzz_secbuffer.c):
  * credentials with an in-memory account (hash callback, no files), one-call
  * wrappers for InitializeSecurityContext / AcceptSecurityContext, a small
  * byte-stream reader over the fuzz input and a token mutator.
