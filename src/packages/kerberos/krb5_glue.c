@@ -959,6 +959,31 @@ sr kg_fwd_new(kg_ctx *k, kg_ccache *cc, const kg_principal *client, kg_exchange 
     return SR_SUCCESS;
 }
 
+sr kg_fwd_new_fixed(kg_ctx *k, const kg_ticket *tgt, const krb_key *subkey, int32_t nonce,
+                    kg_exchange **out) {
+    *out = NULL;
+    SR_ENSURE(tgt && tgt->creds && tgt->creds->client && tgt->creds->server && subkey,
+              SR_INVALID_PARAMETER);
+    kg_exchange *x = calloc(1, sizeof *x);
+    SR_ENSURE(x != NULL, SR_NO_MEMORY);
+    x->k = k;
+    x->kind = KG_X_FWD;
+    x->nonce = nonce;
+    x->subkey = *subkey;
+    krb5_error_code code = krb5_copy_creds(k->c, tgt->creds, &x->tgt);
+    if (code) {
+        kg_exchange_free(x);
+        return fail(k, code);
+    }
+    x->realm = dup_data(&x->tgt->client->realm);
+    if (!x->realm) {
+        kg_exchange_free(x);
+        return SR_FAIL(SR_NO_MEMORY);
+    }
+    *out = x;
+    return SR_SUCCESS;
+}
+
 /* ---- the reply ---- */
 
 static sr r_ctx(wire_reader *r, uint32_t n, wire_reader *c) {

@@ -141,6 +141,15 @@ SR_MUST_CHECK sr kg_as_store(kg_exchange *x, kg_ccache *cc);
  * FORWARDABLE or has expired. */
 SR_MUST_CHECK sr kg_fwd_new(kg_ctx *k, kg_ccache *cc, const kg_principal *client,
                             kg_exchange **out);
+/* Fuzzing and white-box tests of the reply parser (fuzz_krb_fwd_reply.c):
+ * the exchange as kg_fwd_new leaves it once its request is made, from fixed
+ * values instead of a ccache and random numbers: tgt (kg_ticket_new; its
+ * client, server and session key are what the reply is checked against),
+ * the authenticator's subkey and the nonce. No request bytes (a
+ * RESPONSE_TOO_BIG answer asks for an empty one). Feed the KDC's reply with
+ * kg_exchange_step. */
+SR_MUST_CHECK sr kg_fwd_new_fixed(kg_ctx *k, const kg_ticket *tgt, const krb_key *subkey,
+                                  int32_t nonce, kg_exchange **out);
 /* After a TGS exchange (kg_tgs_new or kg_fwd_new): the ticket. */
 SR_MUST_CHECK sr kg_tgs_ticket(kg_exchange *x, kg_ticket **out);
 void kg_exchange_free(kg_exchange *x);
