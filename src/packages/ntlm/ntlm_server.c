@@ -238,9 +238,31 @@ static sr decode_field(uint32_t flags, ntlm_bytes b, char **out) {
         if (r.code == SR_INVALID_PARAMETER) return SR_FAIL(SR_INVALID_TOKEN);
         return r;
     }
-    SR_ENSURE(memchr(b.data ? (const void *)b.data : "", 0, b.len) == NULL, SR_INVALID_TOKEN);
-    *out = strndup(b.data ? (const char *)b.data : "", b.len);
-    SR_ENSURE(*out != NULL, SR_NO_MEMORY);
+    /* OEM strings (no NEGOTIATE_UNICODE, MS-NLMP 2.2.2.5 flag B): the OEM
+     * code page is not on the wire; decode each byte as Latin-1 (bytes
+     * < 0x80 are ASCII in every OEM code page) so that the name is always
+     * valid UTF-8 for the account lookup. NUL bytes are malformed. */
+    wire_reader r;
+    wire_reader_init(&r, b.data, b.len);
+    char *text = malloc(2 * b.len + 1);
+    SR_ENSURE(text != NULL, SR_NO_MEMORY);
+    size_t n = 0;
+    while (wire_remaining(&r) > 0) {
+        uint8_t c = 0;
+        sr rr = wire_read_u8(&r, &c);
+        if (!sr_is_ok(rr) || c == 0) {
+            free(text);
+            return SR_FAIL(SR_INVALID_TOKEN);
+        }
+        if (c < 0x80) {
+            text[n++] = (char)c;
+        } else {
+            text[n++] = (char)(0xc0 | (c >> 6));
+            text[n++] = (char)(0x80 | (c & 0x3f));
+        }
+    }
+    text[n] = '\0';
+    *out = text;
     return SR_SUCCESS;
 }
 
@@ -512,5 +534,10 @@ sr ntlm_server_authenticate(ntlm_context *ctx, const sspi_step_in *in, sspi_step
     ntlm_account_clear(&sw.account);
     server_work_clear(&sw);
     (void)out;
+    /* The token parsed: a verification step that still finds unusable
+     * input (e.g. an account entry whose text cannot be converted) is an
+     * authentication failure, never a parameter error (MS-NLMP 3.2.5.1.2:
+     * the server returns an authentication failure). */
+    if (r.code == SR_INVALID_PARAMETER) r = SR_FAIL(SR_LOGON_DENIED);
     return r;
 }
