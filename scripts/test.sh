@@ -23,7 +23,7 @@
 #
 # Options: --quick (stage 1 only), --no-asan, --no-tsan, --no-fuzz.
 # Environment: SSPI_JOBS (build jobs, 2), SSPI_CTEST_JOBS (1),
-#              SSPI_FUZZ_SECONDS (15), CC (compiler of stages 1-2),
+#              SSPI_FUZZ_SECONDS (15), SSPI_FUZZ_SEED (1; 0 = random), CC (compiler of stages 1-2),
 #              SSPI_BUILD_DIR (build; the others are <it>-asan, <it>-tsan,
 #              <it>-fuzz).
 set -uo pipefail
@@ -36,6 +36,10 @@ root=$(pwd)
 jobs=${SSPI_JOBS:-2}
 ctest_jobs=${SSPI_CTEST_JOBS:-1}
 fuzz_seconds=${SSPI_FUZZ_SECONDS:-15}
+# A fixed libFuzzer seed makes the fuzz stage reproducible from run to run
+# (the same inputs in the same order, cut by time); SSPI_FUZZ_SEED=0 asks
+# libFuzzer for a random seed when hunting.
+fuzz_seed=${SSPI_FUZZ_SEED:-1}
 bdir=${SSPI_BUILD_DIR:-build}
 case "$bdir" in /*) ;; *) bdir=$root/$bdir ;; esac
 adir=$bdir-asan
@@ -209,7 +213,7 @@ fuzz_stage() {
             echo "fuzz $n: binary not found"
             rc=1
         else
-            "$bin" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+            "$bin" -seed="$fuzz_seed" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
                 -artifact_prefix="$fdir/artifacts/$n-" -print_final_stats=1 \
                 "$scratch" >"$fdir/$n.log" 2>&1 </dev/null
             rc=$?
