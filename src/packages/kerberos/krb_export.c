@@ -44,37 +44,22 @@
 
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "packages/export_blob.h"
 #include "wire/cursor.h"
 
 #define LOG_COMPONENT "krb-export"
 
 static const uint8_t k_magic[8] = {'L', 'S', 'S', 'P', 'K', 'R', 'B', '5'};
 #define EXPORT_VERSION 1u
-#define EXPORT_STR_MAX 4096u
-
-static void keep(sr *acc, sr r) {
-    if (acc->code == SR_OK) *acc = r;
-}
-
-static void put_str(wire_writer *w, const char *s, sr *acc) {
-    size_t n = s ? strlen(s) : 0;
-    if (n > EXPORT_STR_MAX) {
-        keep(acc, SR_FAIL(SR_CANNOT_PACK));
-        return;
-    }
-    keep(acc, wire_write_u8(w, s != NULL));
-    keep(acc, wire_write_u16le(w, (uint16_t)n));
-    if (n) keep(acc, wire_write_bytes(w, s, n));
-}
 
 static void put_key(wire_writer *w, const krb_key *k, sr *acc) {
     uint8_t bytes[KRB_MAX_KEY_LEN];
     memset(bytes, 0, sizeof bytes);
     size_t n = k->len <= sizeof bytes ? k->len : 0;
     if (n) memcpy(bytes, k->bytes, n);
-    keep(acc, wire_write_u32le(w, (uint32_t)k->enctype));
-    keep(acc, wire_write_u8(w, (uint8_t)n));
-    keep(acc, wire_write_bytes(w, bytes, sizeof bytes));
+    export_keep(acc, wire_write_u32le(w, (uint32_t)k->enctype));
+    export_keep(acc, wire_write_u8(w, (uint8_t)n));
+    export_keep(acc, wire_write_bytes(w, bytes, sizeof bytes));
     crypto_wipe(bytes, sizeof bytes);
 }
 
@@ -98,33 +83,33 @@ sr krb_context_export(krb_context *ctx, ULONG flags, sspi_token *packed) {
     wire_writer w;
     SR_TRY(wire_writer_init_alloc(&w, 320));
     sr acc = SR_SUCCESS;
-    keep(&acc, wire_write_bytes(&w, k_magic, sizeof k_magic));
-    keep(&acc, wire_write_u32le(&w, EXPORT_VERSION));
-    keep(&acc, wire_write_u8(&w, ctx->is_server));
-    keep(&acc, wire_write_u8(&w, g->dce_style));
-    keep(&acc, wire_write_u8(&w, ctx->mutual));
-    keep(&acc, wire_write_u8(&w, g->have_acceptor_subkey));
-    keep(&acc, wire_write_u32le(&w, (uint32_t)ctx->ret_flags));
-    keep(&acc, wire_write_u32le(&w, (uint32_t)ctx->req_flags));
-    keep(&acc, wire_write_u32le(&w, ctx->gss_flags));
-    keep(&acc, wire_write_u32le(&w, ctx->ticket_flags));
-    keep(&acc, wire_write_u32le(&w, (uint32_t)ctx->ticket_enctype));
-    keep(&acc, wire_write_u64le(&w, (uint64_t)ctx->times.authtime));
-    keep(&acc, wire_write_u64le(&w, (uint64_t)ctx->times.starttime));
-    keep(&acc, wire_write_u64le(&w, (uint64_t)ctx->times.endtime));
-    keep(&acc, wire_write_u64le(&w, (uint64_t)ctx->times.renew_till));
+    export_keep(&acc, wire_write_bytes(&w, k_magic, sizeof k_magic));
+    export_keep(&acc, wire_write_u32le(&w, EXPORT_VERSION));
+    export_keep(&acc, wire_write_u8(&w, ctx->is_server));
+    export_keep(&acc, wire_write_u8(&w, g->dce_style));
+    export_keep(&acc, wire_write_u8(&w, ctx->mutual));
+    export_keep(&acc, wire_write_u8(&w, g->have_acceptor_subkey));
+    export_keep(&acc, wire_write_u32le(&w, (uint32_t)ctx->ret_flags));
+    export_keep(&acc, wire_write_u32le(&w, (uint32_t)ctx->req_flags));
+    export_keep(&acc, wire_write_u32le(&w, ctx->gss_flags));
+    export_keep(&acc, wire_write_u32le(&w, ctx->ticket_flags));
+    export_keep(&acc, wire_write_u32le(&w, (uint32_t)ctx->ticket_enctype));
+    export_keep(&acc, wire_write_u64le(&w, (uint64_t)ctx->times.authtime));
+    export_keep(&acc, wire_write_u64le(&w, (uint64_t)ctx->times.starttime));
+    export_keep(&acc, wire_write_u64le(&w, (uint64_t)ctx->times.endtime));
+    export_keep(&acc, wire_write_u64le(&w, (uint64_t)ctx->times.renew_till));
     put_key(&w, &g->key, &acc);
     put_key(&w, g->have_acceptor_subkey ? &g->acceptor_subkey : &none, &acc);
     put_key(&w, &ctx->session_key, &acc);
-    keep(&acc, wire_write_u64le(&w, ctx->send_seq));
-    keep(&acc, wire_write_u8(&w, win->do_replay));
-    keep(&acc, wire_write_u8(&w, win->do_sequence));
-    keep(&acc, wire_write_u64le(&w, win->base));
-    keep(&acc, wire_write_u64le(&w, win->next));
-    keep(&acc, wire_write_u64le(&w, win->seen));
-    put_str(&w, ctx->client_name, &acc);
-    put_str(&w, ctx->server_name, &acc);
-    put_str(&w, ctx->target_name, &acc);
+    export_keep(&acc, wire_write_u64le(&w, ctx->send_seq));
+    export_keep(&acc, wire_write_u8(&w, win->do_replay));
+    export_keep(&acc, wire_write_u8(&w, win->do_sequence));
+    export_keep(&acc, wire_write_u64le(&w, win->base));
+    export_keep(&acc, wire_write_u64le(&w, win->next));
+    export_keep(&acc, wire_write_u64le(&w, win->seen));
+    export_put_str(&w, ctx->client_name, &acc);
+    export_put_str(&w, ctx->server_name, &acc);
+    export_put_str(&w, ctx->target_name, &acc);
     if (sr_is_ok(acc)) acc = wire_writer_take(&w, &packed->data, &packed->len);
     if (w.data) crypto_wipe(w.data, w.len);
     wire_writer_free(&w);
@@ -134,32 +119,11 @@ sr krb_context_export(krb_context *ctx, ULONG flags, sspi_token *packed) {
 /* ---- import ------------------------------------------------------------- */
 
 /* Cursor errors (short input) are malformed blobs. */
-static sr tok(sr r) {
-    return (sr_is_ok(r) || r.code == SR_NO_MEMORY) ? r : SR_FAIL(SR_INVALID_TOKEN);
-}
-
 static sr get_bool(wire_reader *r, bool *out) {
     uint8_t b;
-    SR_TRY(tok(wire_read_u8(r, &b)));
+    SR_TRY(export_tok(wire_read_u8(r, &b)));
     SR_ENSURE(b <= 1, SR_INVALID_TOKEN);
     *out = b != 0;
-    return SR_SUCCESS;
-}
-
-static sr get_str(wire_reader *r, char **out) {
-    uint8_t present;
-    uint16_t n;
-    const uint8_t *p = NULL;
-    SR_TRY(tok(wire_read_u8(r, &present)));
-    SR_TRY(tok(wire_read_u16le(r, &n)));
-    SR_ENSURE(present <= 1 && n <= EXPORT_STR_MAX && (present || n == 0), SR_INVALID_TOKEN);
-    if (n) SR_TRY(tok(wire_read_bytes(r, n, &p)));
-    if (!present) return SR_SUCCESS;
-    SR_ENSURE(n == 0 || memchr(p, 0, n) == NULL, SR_INVALID_TOKEN);
-    *out = malloc((size_t)n + 1);
-    SR_ENSURE(*out != NULL, SR_NO_MEMORY);
-    if (n) memcpy(*out, p, n);
-    (*out)[n] = '\0';
     return SR_SUCCESS;
 }
 
@@ -169,9 +133,9 @@ static sr get_key(wire_reader *r, bool optional, bool *present, krb_key *k) {
     uint32_t et;
     uint8_t len;
     const uint8_t *bytes;
-    SR_TRY(tok(wire_read_u32le(r, &et)));
-    SR_TRY(tok(wire_read_u8(r, &len)));
-    SR_TRY(tok(wire_read_bytes(r, KRB_MAX_KEY_LEN, &bytes)));
+    SR_TRY(export_tok(wire_read_u32le(r, &et)));
+    SR_TRY(export_tok(wire_read_u8(r, &len)));
+    SR_TRY(export_tok(wire_read_bytes(r, KRB_MAX_KEY_LEN, &bytes)));
     SR_ENSURE(len <= KRB_MAX_KEY_LEN, SR_INVALID_TOKEN);
     SR_ENSURE(crypto_memeq(bytes + len, zeros, KRB_MAX_KEY_LEN - len), SR_INVALID_TOKEN);
     memset(k, 0, sizeof *k);
@@ -199,33 +163,33 @@ typedef struct blob {
 static sr parse(wire_reader *r, blob *b, krb_context *ctx) {
     uint32_t version;
     bool present;
-    SR_TRY(tok(wire_expect_bytes(r, k_magic, sizeof k_magic)));
-    SR_TRY(tok(wire_read_u32le(r, &version)));
+    SR_TRY(export_tok(wire_expect_bytes(r, k_magic, sizeof k_magic)));
+    SR_TRY(export_tok(wire_read_u32le(r, &version)));
     SR_ENSURE(version == EXPORT_VERSION, SR_INVALID_TOKEN);
     SR_TRY(get_bool(r, &b->is_server));
     SR_TRY(get_bool(r, &b->dce));
     SR_TRY(get_bool(r, &b->mutual));
     SR_TRY(get_bool(r, &b->has_acc));
-    SR_TRY(tok(wire_read_u32le(r, &b->ret_flags)));
-    SR_TRY(tok(wire_read_u32le(r, &b->req_flags)));
-    SR_TRY(tok(wire_read_u32le(r, &b->gss_flags)));
-    SR_TRY(tok(wire_read_u32le(r, &b->ticket_flags)));
-    SR_TRY(tok(wire_read_u32le(r, &b->ticket_enctype)));
-    for (int i = 0; i < 4; i++) SR_TRY(tok(wire_read_u64le(r, &b->t[i])));
+    SR_TRY(export_tok(wire_read_u32le(r, &b->ret_flags)));
+    SR_TRY(export_tok(wire_read_u32le(r, &b->req_flags)));
+    SR_TRY(export_tok(wire_read_u32le(r, &b->gss_flags)));
+    SR_TRY(export_tok(wire_read_u32le(r, &b->ticket_flags)));
+    SR_TRY(export_tok(wire_read_u32le(r, &b->ticket_enctype)));
+    for (int i = 0; i < 4; i++) SR_TRY(export_tok(wire_read_u64le(r, &b->t[i])));
     SR_TRY(get_key(r, false, &present, &b->key));
     SR_TRY(get_key(r, true, &present, &b->acc));
     SR_ENSURE(present == b->has_acc, SR_INVALID_TOKEN);
     SR_TRY(get_key(r, false, &present, &b->session));
-    SR_TRY(tok(wire_read_u64le(r, &b->send_seq)));
+    SR_TRY(export_tok(wire_read_u64le(r, &b->send_seq)));
     SR_TRY(get_bool(r, &b->do_replay));
     SR_TRY(get_bool(r, &b->do_sequence));
-    SR_TRY(tok(wire_read_u64le(r, &b->base)));
-    SR_TRY(tok(wire_read_u64le(r, &b->next)));
-    SR_TRY(tok(wire_read_u64le(r, &b->seen)));
-    SR_TRY(get_str(r, &ctx->client_name));
-    SR_TRY(get_str(r, &ctx->server_name));
-    SR_TRY(get_str(r, &ctx->target_name));
-    SR_TRY(tok(wire_expect_end(r)));
+    SR_TRY(export_tok(wire_read_u64le(r, &b->base)));
+    SR_TRY(export_tok(wire_read_u64le(r, &b->next)));
+    SR_TRY(export_tok(wire_read_u64le(r, &b->seen)));
+    SR_TRY(export_get_str(r, &ctx->client_name));
+    SR_TRY(export_get_str(r, &ctx->server_name));
+    SR_TRY(export_get_str(r, &ctx->target_name));
+    SR_TRY(export_tok(wire_expect_end(r)));
     /* Consistency. */
     /* The token family follows the acceptor subkey when there is one
      * (krb_gss_ctx_init); an rc4-hmac context keeps one key: never an rc4

@@ -48,38 +48,23 @@
 #include "crypto/crypto.h"
 #include "ntlm_context.h"
 #include "ntlm_wire.h"
+#include "packages/export_blob.h"
 #include "wire/cursor.h"
 
 #define LOG_COMPONENT "ntlm-export"
 
 static const uint8_t k_magic[8] = {'L', 'S', 'S', 'P', 'N', 'T', 'L', 'M'};
 #define EXPORT_VERSION 2u
-#define EXPORT_STR_MAX 4096u
-
-static void keep(sr *acc, sr r) {
-    if (acc->code == SR_OK) *acc = r;
-}
-
-static void put_str(wire_writer *w, const char *s, sr *acc) {
-    size_t n = s ? strlen(s) : 0;
-    if (n > EXPORT_STR_MAX) {
-        keep(acc, SR_FAIL(SR_CANNOT_PACK));
-        return;
-    }
-    keep(acc, wire_write_u8(w, s != NULL));
-    keep(acc, wire_write_u16le(w, (uint16_t)n));
-    if (n) keep(acc, wire_write_bytes(w, s, n));
-}
 
 static void put_dir(wire_writer *w, ntlm_seal_state *st, sr *acc) {
     ntlm_rc4_position pos;
     sr r = ntlm_seal_state_rc4_export(st, &pos);
-    keep(acc, r);
-    keep(acc, wire_write_u32le(w, st->seq_num));
+    export_keep(acc, r);
+    export_keep(acc, wire_write_u32le(w, st->seq_num));
     if (sr_is_ok(r)) {
-        keep(acc, wire_write_u8(w, (uint8_t)pos.key_len));
-        keep(acc, wire_write_bytes(w, pos.key, sizeof pos.key));
-        keep(acc, wire_write_u64le(w, pos.offset));
+        export_keep(acc, wire_write_u8(w, (uint8_t)pos.key_len));
+        export_keep(acc, wire_write_bytes(w, pos.key, sizeof pos.key));
+        export_keep(acc, wire_write_u64le(w, pos.offset));
     }
     crypto_wipe(&pos, sizeof pos);
 }
@@ -102,23 +87,23 @@ sr ntlm_context_export(ntlm_context *ctx, ULONG flags, sspi_token *packed) {
     wire_writer w;
     SR_TRY(wire_writer_init_alloc(&w, 256));
     sr acc = SR_SUCCESS;
-    keep(&acc, wire_write_bytes(&w, k_magic, sizeof k_magic));
-    keep(&acc, wire_write_u32le(&w, EXPORT_VERSION));
-    keep(&acc, wire_write_u8(&w, ctx->is_server));
-    keep(&acc, wire_write_u8(&w, ctx->anonymous));
-    keep(&acc, wire_write_u16le(&w, 0));
-    keep(&acc, wire_write_u32le(&w, s->neg_flags));
-    keep(&acc, wire_write_u32le(&w, (uint32_t)s->context_attr));
-    keep(&acc, wire_write_u32le(&w, ctx->client_flags));
-    keep(&acc, wire_write_u64le(&w, ctx->start_time));
-    keep(&acc, wire_write_bytes(&w, s->exported_session_key, 16));
-    put_str(&w, ctx->user, &acc);
-    put_str(&w, ctx->domain, &acc);
-    put_str(&w, ctx->workstation, &acc);
-    put_str(&w, ctx->server_domain, &acc);
-    put_str(&w, ctx->target_name, &acc);
+    export_keep(&acc, wire_write_bytes(&w, k_magic, sizeof k_magic));
+    export_keep(&acc, wire_write_u32le(&w, EXPORT_VERSION));
+    export_keep(&acc, wire_write_u8(&w, ctx->is_server));
+    export_keep(&acc, wire_write_u8(&w, ctx->anonymous));
+    export_keep(&acc, wire_write_u16le(&w, 0));
+    export_keep(&acc, wire_write_u32le(&w, s->neg_flags));
+    export_keep(&acc, wire_write_u32le(&w, (uint32_t)s->context_attr));
+    export_keep(&acc, wire_write_u32le(&w, ctx->client_flags));
+    export_keep(&acc, wire_write_u64le(&w, ctx->start_time));
+    export_keep(&acc, wire_write_bytes(&w, s->exported_session_key, 16));
+    export_put_str(&w, ctx->user, &acc);
+    export_put_str(&w, ctx->domain, &acc);
+    export_put_str(&w, ctx->workstation, &acc);
+    export_put_str(&w, ctx->server_domain, &acc);
+    export_put_str(&w, ctx->target_name, &acc);
     put_dir(&w, &s->send, &acc);
-    keep(&acc, wire_write_u8(&w, ess));
+    export_keep(&acc, wire_write_u8(&w, ess));
     if (ess) put_dir(&w, &s->recv, &acc);
     if (sr_is_ok(acc)) acc = wire_writer_take(&w, &packed->data, &packed->len);
     if (w.data) crypto_wipe(w.data, w.len);
@@ -129,27 +114,6 @@ sr ntlm_context_export(ntlm_context *ctx, ULONG flags, sspi_token *packed) {
 /* ---- import ------------------------------------------------------------- */
 
 /* Cursor errors (short input) are malformed blobs. */
-static sr tok(sr r) {
-    return (sr_is_ok(r) || r.code == SR_NO_MEMORY) ? r : SR_FAIL(SR_INVALID_TOKEN);
-}
-
-static sr get_str(wire_reader *r, char **out) {
-    uint8_t present;
-    uint16_t n;
-    const uint8_t *p = NULL;
-    SR_TRY(tok(wire_read_u8(r, &present)));
-    SR_TRY(tok(wire_read_u16le(r, &n)));
-    SR_ENSURE(present <= 1 && n <= EXPORT_STR_MAX && (present || n == 0), SR_INVALID_TOKEN);
-    if (n) SR_TRY(tok(wire_read_bytes(r, n, &p)));
-    if (!present) return SR_SUCCESS;
-    SR_ENSURE(n == 0 || memchr(p, 0, n) == NULL, SR_INVALID_TOKEN);
-    *out = malloc((size_t)n + 1);
-    SR_ENSURE(*out != NULL, SR_NO_MEMORY);
-    if (n) memcpy(*out, p, n);
-    (*out)[n] = '\0';
-    return SR_SUCCESS;
-}
-
 /* One direction, parsed only: applied once the whole blob has been checked
  * (so that a malformed blob never pays for a key stream fast-forward). */
 typedef struct dir_in {
@@ -161,10 +125,10 @@ static sr get_dir(wire_reader *r, dir_in *d) {
     static const uint8_t zeros[16];
     uint8_t key_len;
     const uint8_t *key;
-    SR_TRY(tok(wire_read_u32le(r, &d->seq)));
-    SR_TRY(tok(wire_read_u8(r, &key_len)));
-    SR_TRY(tok(wire_read_bytes(r, sizeof d->pos.key, &key)));
-    SR_TRY(tok(wire_read_u64le(r, &d->pos.offset)));
+    SR_TRY(export_tok(wire_read_u32le(r, &d->seq)));
+    SR_TRY(export_tok(wire_read_u8(r, &key_len)));
+    SR_TRY(export_tok(wire_read_bytes(r, sizeof d->pos.key, &key)));
+    SR_TRY(export_tok(wire_read_u64le(r, &d->pos.offset)));
     SR_ENSURE(key_len >= 1 && key_len <= sizeof d->pos.key, SR_INVALID_TOKEN);
     SR_ENSURE(crypto_memeq(key + key_len, zeros, sizeof d->pos.key - key_len), SR_INVALID_TOKEN);
     SR_ENSURE(d->pos.offset <= NTLM_RC4_POSITION_MAX, SR_INVALID_TOKEN);
@@ -187,23 +151,23 @@ static sr import_into(ntlm_context *ctx, const uint8_t *packed, size_t len) {
     uint16_t reserved;
     uint64_t start;
     const uint8_t *esk;
-    SR_TRY(tok(wire_expect_bytes(&r, k_magic, sizeof k_magic)));
-    SR_TRY(tok(wire_read_u32le(&r, &version)));
+    SR_TRY(export_tok(wire_expect_bytes(&r, k_magic, sizeof k_magic)));
+    SR_TRY(export_tok(wire_read_u32le(&r, &version)));
     SR_ENSURE(version == EXPORT_VERSION, SR_INVALID_TOKEN);
-    SR_TRY(tok(wire_read_u8(&r, &is_server)));
-    SR_TRY(tok(wire_read_u8(&r, &anonymous)));
-    SR_TRY(tok(wire_read_u16le(&r, &reserved)));
+    SR_TRY(export_tok(wire_read_u8(&r, &is_server)));
+    SR_TRY(export_tok(wire_read_u8(&r, &anonymous)));
+    SR_TRY(export_tok(wire_read_u16le(&r, &reserved)));
     SR_ENSURE(is_server <= 1 && anonymous <= 1 && reserved == 0, SR_INVALID_TOKEN);
-    SR_TRY(tok(wire_read_u32le(&r, &neg)));
-    SR_TRY(tok(wire_read_u32le(&r, &attr)));
-    SR_TRY(tok(wire_read_u32le(&r, &cflags)));
-    SR_TRY(tok(wire_read_u64le(&r, &start)));
-    SR_TRY(tok(wire_read_bytes(&r, 16, &esk)));
-    SR_TRY(get_str(&r, &ctx->user));
-    SR_TRY(get_str(&r, &ctx->domain));
-    SR_TRY(get_str(&r, &ctx->workstation));
-    SR_TRY(get_str(&r, &ctx->server_domain));
-    SR_TRY(get_str(&r, &ctx->target_name));
+    SR_TRY(export_tok(wire_read_u32le(&r, &neg)));
+    SR_TRY(export_tok(wire_read_u32le(&r, &attr)));
+    SR_TRY(export_tok(wire_read_u32le(&r, &cflags)));
+    SR_TRY(export_tok(wire_read_u64le(&r, &start)));
+    SR_TRY(export_tok(wire_read_bytes(&r, 16, &esk)));
+    SR_TRY(export_get_str(&r, &ctx->user));
+    SR_TRY(export_get_str(&r, &ctx->domain));
+    SR_TRY(export_get_str(&r, &ctx->workstation));
+    SR_TRY(export_get_str(&r, &ctx->server_domain));
+    SR_TRY(export_get_str(&r, &ctx->target_name));
 
     ctx->is_server = is_server;
     ctx->anonymous = anonymous;
@@ -220,10 +184,10 @@ static sr import_into(ntlm_context *ctx, const uint8_t *packed, size_t len) {
     dir_in send, recv;
     memset(&recv, 0, sizeof recv);
     sr res = get_dir(&r, &send);
-    if (sr_is_ok(res)) res = tok(wire_read_u8(&r, &has_recv));
+    if (sr_is_ok(res)) res = export_tok(wire_read_u8(&r, &has_recv));
     if (sr_is_ok(res) && has_recv != (uint8_t)ess) res = SR_FAIL(SR_INVALID_TOKEN);
     if (sr_is_ok(res) && ess) res = get_dir(&r, &recv);
-    if (sr_is_ok(res)) res = tok(wire_expect_end(&r));
+    if (sr_is_ok(res)) res = export_tok(wire_expect_end(&r));
     if (sr_is_ok(res)) res = set_dir(&ctx->session.send, &send);
     if (sr_is_ok(res) && ess) res = set_dir(&ctx->session.recv, &recv);
     crypto_wipe(&send, sizeof send);
